@@ -1,0 +1,1 @@
+"""genai-platform: AWS CDK constructs for running AI workloads as a platform."""

@@ -1,0 +1,466 @@
+"""Typed, validated platform configuration loaded from TOML.
+
+``load_config(path)`` reads a TOML file (or the embedded default when ``path`` is None) and
+returns a frozen :class:`PlatformConfig`. Every problem in the file is collected and raised
+together as one :class:`ConfigError`, one line per problem, each naming the key path, the bad
+value and what is allowed::
+
+    accounts.genai: '12345' is not a 12-digit AWS account id
+
+This module imports no CDK code, so validating a config is fast.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from genai_platform.endpoint_services import (
+    DEFAULT_INTERFACE_ENDPOINTS,
+    GATEWAY_ENDPOINT_SERVICES,
+    INTERFACE_ENDPOINT_SERVICES,
+)
+
+__all__ = [
+    "REQUIRED_COST_ALLOCATION_TAGS",
+    "AccountsConfig",
+    "BudgetConfig",
+    "BudgetsConfig",
+    "ConfigError",
+    "NetworkConfig",
+    "PlatformConfig",
+    "default_config_text",
+    "load_config",
+    "parse_config",
+]
+
+#: Cost-allocation tags every platform must declare in ``[tags]``.
+REQUIRED_COST_ALLOCATION_TAGS: tuple[str, ...] = ("CostCenter", "Owner")
+
+#: Retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+#: AWS Budgets allows five notifications per budget; one is the forecast alert.
+MAX_ACTUAL_THRESHOLDS = 4
+
+
+class ConfigError(ValueError):
+    """A platform config is invalid. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str], *, source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        super().__init__(f"invalid platform config{where} ({count}):\n{lines}")
+
+
+# --------------------------------------------------------------------------- field types
+
+
+def _check_account_id(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f"{value!r} is a number; write the account id as a quoted 12-digit string "
+            "(leading zeros matter)"
+        )
+    if not isinstance(value, str) or not re.fullmatch(r"\d{12}", value):
+        raise ValueError(f"{value!r} is not a 12-digit AWS account id")
+    return value
+
+
+def _check_org_id(value: str) -> str:
+    if not re.fullmatch(r"o-[a-z0-9]{10,32}", value):
+        raise ValueError(
+            f"{value!r} is not an AWS Organizations id (o- followed by 10 to 32 lowercase "
+            "letters or digits)"
+        )
+    return value
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+AccountId = Annotated[str, BeforeValidator(_check_account_id)]
+OrganizationId = Annotated[str, AfterValidator(_check_org_id)]
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    """Every region botocore's offline endpoint data knows, across partitions."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return frozenset(regions)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class AccountsConfig(_Model):
+    """``[accounts]``: the AWS account of each role."""
+
+    application: AccountId
+    """Account of the workloads that call the AI tier."""
+    genai: AccountId
+    """Account of the generative-AI tier (Bedrock, SageMaker, the inference API)."""
+    data: AccountId
+    """Account of the documents and the knowledge base's source data."""
+    management: AccountId | None = None
+    """Organization management account; when set, organization guardrails are built."""
+    organization_id: OrganizationId | None = None
+    """AWS Organizations id (``o-...``); when set, policies also admit the organization."""
+
+    def roles(self) -> dict[str, str]:
+        """Role name to account id, for the roles that are set."""
+        pairs = {
+            "application": self.application,
+            "genai": self.genai,
+            "data": self.data,
+            "management": self.management,
+        }
+        return {role: account for role, account in pairs.items() if account is not None}
+
+
+class BudgetConfig(_Model):
+    """``[budgets.<role>]``: the monthly cost budget of one account."""
+
+    monthly_limit_usd: float = Field(gt=0, le=100_000_000)
+    """Monthly budget in USD."""
+    alert_emails: list[Email] = Field(min_length=1, max_length=50)
+    """Addresses subscribed to the account's cost-alert topic."""
+    actual_thresholds_percent: list[float] = Field(
+        default_factory=lambda: [50.0, 80.0, 100.0], min_length=1
+    )
+    """Alert when actual spend passes each percentage of the limit (default 50, 80, 100)."""
+    forecast_threshold_percent: float | None = Field(default=100.0, gt=0, le=1000)
+    """Alert when forecast spend passes this percentage (default 100; none to switch off)."""
+    anomaly_threshold_usd: float = Field(default=100.0, gt=0)
+    """Cost anomalies with at least this total impact in USD are reported (default 100)."""
+    anomaly_monitor_arn: str | None = None
+    """Use this existing Cost Anomaly Detection monitor instead of creating one."""
+    cost_allocation_tag: dict[str, str] | None = None
+    """Count only costs carrying this one tag (``{ CostCenter = "cc-1" }``); default all costs."""
+
+    @field_validator("actual_thresholds_percent")
+    @classmethod
+    def _thresholds(cls, value: list[float]) -> list[float]:
+        bad = [v for v in value if not 0 < v <= 1000]
+        if bad:
+            raise ValueError(f"{bad!r} outside the allowed range; each must be > 0 and <= 1000")
+        if len(set(value)) != len(value):
+            raise ValueError(f"{value!r} has duplicates; each threshold must be distinct")
+        if len(value) > MAX_ACTUAL_THRESHOLDS:
+            raise ValueError(
+                f"{value!r} has {len(value)} thresholds; at most {MAX_ACTUAL_THRESHOLDS} "
+                "(AWS Budgets allows 5 notifications per budget, one is the forecast alert)"
+            )
+        return sorted(value)
+
+    @field_validator("anomaly_monitor_arn")
+    @classmethod
+    def _monitor_arn(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"arn:aws[a-z-]*:ce::\d{12}:anomalymonitor/[0-9a-f-]{36}", value
+        ):
+            raise ValueError(
+                f"{value!r} is not a Cost Anomaly Detection monitor ARN "
+                "(arn:aws:ce::<account>:anomalymonitor/<uuid>)"
+            )
+        return value
+
+    @field_validator("cost_allocation_tag")
+    @classmethod
+    def _one_tag(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            if len(value) != 1:
+                raise ValueError(f"{value!r} must hold exactly one tag key and value")
+            for key, tag_value in value.items():
+                _check_tag(key, tag_value)
+        return value
+
+
+class BudgetsConfig(_Model):
+    """``[budgets]``: one budget per account role."""
+
+    application: BudgetConfig
+    genai: BudgetConfig
+    data: BudgetConfig
+
+
+class NetworkConfig(_Model):
+    """``[network]``: the generative-AI account's private network."""
+
+    vpc_cidr: str = "10.40.0.0/16"
+    """IPv4 range of the VPC (a /16 to /24 private range; default 10.40.0.0/16)."""
+    interface_endpoints: list[str] = Field(default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS))
+    """Interface endpoints to create (default: Bedrock, SageMaker and what they need)."""
+    gateway_endpoints: list[str] = Field(default_factory=lambda: list(GATEWAY_ENDPOINT_SERVICES))
+    """Gateway endpoints to create (default s3 and dynamodb)."""
+    flow_log_retention_days: int = 365
+    """Retention of the VPC flow log group in days (default 365)."""
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR block like '10.40.0.0/16'") from None
+        if not network.is_private or not 16 <= network.prefixlen <= 24:
+            raise ValueError(f"{value!r} must be a private range with a prefix from /16 to /24")
+        return value
+
+    @field_validator("interface_endpoints")
+    @classmethod
+    def _interface(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in INTERFACE_ENDPOINT_SERVICES]
+        if unknown:
+            raise ValueError(
+                f"{unknown!r} unknown; allowed: {', '.join(INTERFACE_ENDPOINT_SERVICES)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError(f"{value!r} lists a service twice")
+        return value
+
+    @field_validator("gateway_endpoints")
+    @classmethod
+    def _gateway(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in GATEWAY_ENDPOINT_SERVICES]
+        if unknown:
+            raise ValueError(f"{unknown!r} unknown; allowed: {', '.join(GATEWAY_ENDPOINT_SERVICES)}")
+        return value
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"{value!r} is not a CloudWatch Logs retention; allowed: "
+                f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+            )
+        return value
+
+
+def _check_tag(key: str, value: str) -> None:
+    if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", key) or key.lower().startswith("aws:"):
+        raise ValueError(
+            f"tag key {key!r} is not allowed (1-128 letters, digits, spaces and _.:/=+-@, "
+            "not starting with aws:)"
+        )
+    if not re.fullmatch(r"[\w .:/=+\-@]{0,256}", value):
+        raise ValueError(
+            f"tag {key} = {value!r} is not allowed (0-256 letters, digits, spaces and _.:/=+-@)"
+        )
+
+
+class PlatformConfig(_Model):
+    """The whole platform config (the TOML file's top level)."""
+
+    name: str
+    """Lowercase prefix of resource names: 3-24 letters, digits and hyphens, starting with a
+    letter."""
+    region: str
+    """Region every stack is deployed to."""
+    availability_zones: list[str]
+    """Two or three zones of ``region``, named explicitly so synth never looks them up."""
+    sandbox: bool = False
+    """Allow one account id for several roles (single-account trial; default false)."""
+    accounts: AccountsConfig
+    tags: dict[str, str]
+    """Cost-allocation tags put on every resource; must include CostCenter and Owner."""
+    budgets: BudgetsConfig
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", value) or "--" in value:
+            raise ValueError(
+                f"{value!r} is not a platform name: 3-24 lowercase letters, digits and single "
+                "hyphens, starting with a letter and not ending with a hyphen"
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in known_regions():
+            raise ValueError(f"{value!r} is not an AWS region known to botocore (e.g. 'us-east-1')")
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _zones(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if not 2 <= len(value) <= 3:
+            raise ValueError(f"{value!r} has {len(value)} zones; give 2 or 3")
+        if len(set(value)) != len(value):
+            raise ValueError(f"{value!r} lists a zone twice")
+        region = info.data.get("region")
+        if region is not None:
+            foreign = [z for z in value if not re.fullmatch(re.escape(region) + r"[a-z]", z)]
+            if foreign:
+                raise ValueError(
+                    f"{foreign!r} not in region {region!r}; zones are named {region}a, "
+                    f"{region}b, ..."
+                )
+        return value
+
+    @field_validator("accounts")
+    @classmethod
+    def _separate_accounts(cls, value: AccountsConfig, info: ValidationInfo) -> AccountsConfig:
+        if info.data.get("sandbox", False):
+            return value
+        by_account: dict[str, list[str]] = {}
+        for role, account in value.roles().items():
+            by_account.setdefault(account, []).append(role)
+        shared = {acct: roles for acct, roles in by_account.items() if len(roles) > 1}
+        if shared:
+            detail = "; ".join(f"{' and '.join(r)} share {a!r}" for a, r in shared.items())
+            raise ValueError(
+                f"{detail}: each role needs its own account (set sandbox = true for a "
+                "single-account trial without blast-radius separation)"
+            )
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = []
+        missing = [t for t in REQUIRED_COST_ALLOCATION_TAGS if not value.get(t)]
+        if missing:
+            problems.append(
+                f"missing required cost-allocation tags {missing!r} "
+                f"(required: {', '.join(REQUIRED_COST_ALLOCATION_TAGS)})"
+            )
+        for key, tag_value in value.items():
+            try:
+                _check_tag(key, tag_value)
+            except ValueError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @property
+    def shared_accounts(self) -> bool:
+        """True when one account plays several roles (only possible with ``sandbox``)."""
+        roles = self.accounts.roles()
+        return len(set(roles.values())) < len(roles)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str] | None:
+    """The field names of the model found at ``loc`` (None when it is not a model)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = field.annotation
+        # unwrap Optional[Model]
+        args = getattr(current, "__args__", ())
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if models:
+            current = models[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(error: Any) -> str:
+    loc = tuple(error["loc"])
+    path = _path(loc)
+    kind = error["type"]
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(PlatformConfig, loc[:-1])
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"{path}: unknown key (value {error['input']!r}){hint}"
+    if kind == "value_error":
+        message = str(error["msg"]).removeprefix("Value error, ")
+        return f"{path}: {message}"
+    return f"{path}: {error['input']!r} is not allowed: {error['msg']}"
+
+
+def parse_config(data: dict[str, Any], *, source: str | None = None) -> PlatformConfig:
+    """Validate already-parsed TOML data; raises :class:`ConfigError` listing every problem."""
+    try:
+        return PlatformConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(e) for e in exc.errors()], source=source) from None
+
+
+def default_config_text() -> str:
+    """The embedded default config (dummy account ids, explicit zones) as TOML text."""
+    return resources.files("genai_platform").joinpath("default.toml").read_text("utf-8")
+
+
+def load_config(path: str | Path | None = None) -> PlatformConfig:
+    """Load and validate a TOML config file, or the embedded default when ``path`` is None.
+
+    Raises :class:`ConfigError` when the file is missing, is not TOML, or is invalid.
+    """
+    if path is None:
+        source, text = "embedded default config", default_config_text()
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise ConfigError([f"cannot read config file: {exc.strerror}"], source=source) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
+    return parse_config(data, source=source)
+

@@ -1,0 +1,56 @@
+"""The VPC endpoint services the private network knows how to create.
+
+Kept free of CDK imports so that config validation stays fast and can list what is allowed.
+Each name is the service part of ``com.amazonaws.<region>.<name>``.
+"""
+
+from __future__ import annotations
+
+#: Interface endpoints the private network can create (each costs about 7.30 USD per zone
+#: per month plus data processing).
+INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
+    "bedrock",
+    "bedrock-runtime",
+    "bedrock-agent",
+    "bedrock-agent-runtime",
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "monitoring",
+    "kms",
+    "ecr.api",
+    "ecr.dkr",
+    "ssm",
+    "secretsmanager",
+    "execute-api",
+    "lambda",
+    "sqs",
+    "sns",
+    "events",
+    "states",
+    "xray",
+    "s3",
+)
+
+#: The interface endpoints a generative-AI account needs to run Bedrock and SageMaker privately.
+DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "bedrock",
+    "bedrock-runtime",
+    "bedrock-agent-runtime",
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "monitoring",
+    "kms",
+    "ecr.api",
+    "ecr.dkr",
+    "ssm",
+)
+
+#: Gateway endpoints (free of charge).
+GATEWAY_ENDPOINT_SERVICES: tuple[str, ...] = ("s3", "dynamodb")
+
+#: Approximate monthly price of one interface endpoint in one availability zone, in USD.
+INTERFACE_ENDPOINT_USD_PER_ZONE_MONTH = 7.30

@@ -1,0 +1,76 @@
+"""The base of every account stack: env from config, cost-allocation tags, budget."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from genai_platform.config import BudgetConfig, PlatformConfig
+from genai_platform.constructs.budget import AccountBudget
+
+AccountRole = Literal["application", "genai", "data"]
+
+SANDBOX_WARNING_ID = "genai-platform:sandbox"
+
+
+class AccountStack(cdk.Stack):
+    """A stack deployed to the account that plays ``role`` in ``config``.
+
+    Gets the account's ``env`` (account and region from config), a description, the
+    config's cost-allocation tags on every resource, and the account's monthly budget with
+    cost-anomaly alerts. In a sandbox config (one account for several roles) it carries a
+    warning annotation saying the blast-radius separation is off.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: PlatformConfig,
+        role: AccountRole,
+        description: str,
+        anomaly_detection: bool = True,
+    ) -> None:
+        account = getattr(config.accounts, role)
+        super().__init__(
+            scope,
+            id,
+            env=cdk.Environment(account=account, region=config.region),
+            stack_name=f"{config.name}-{role}",
+            description=description,
+        )
+        self.config = config
+        self.role: AccountRole = role
+        for key, value in config.tags.items():
+            cdk.Tags.of(self).add(key, value)
+        if config.shared_accounts:
+            cdk.Annotations.of(self).add_warning_v2(
+                SANDBOX_WARNING_ID,
+                f"sandbox config: account {account} plays several roles "
+                f"({', '.join(r for r, a in config.accounts.roles().items() if a == account)}); "
+                "the blast-radius separation between application, AI and data tiers is off. "
+                "Do not use for production.",
+            )
+        self.budget = _budget(self, getattr(config.budgets, role), config, anomaly_detection)
+
+
+def _budget(
+    stack: AccountStack, budget: BudgetConfig, config: PlatformConfig, anomaly_detection: bool
+) -> AccountBudget:
+    tag = next(iter(budget.cost_allocation_tag.items())) if budget.cost_allocation_tag else None
+    return AccountBudget(
+        stack,
+        "Budget",
+        budget_name=f"{config.name}-{stack.role}-monthly",
+        monthly_limit_usd=budget.monthly_limit_usd,
+        alert_emails=budget.alert_emails,
+        actual_thresholds_percent=budget.actual_thresholds_percent,
+        forecast_threshold_percent=budget.forecast_threshold_percent,
+        cost_allocation_tag=tag,
+        anomaly_detection=anomaly_detection,
+        anomaly_threshold_usd=budget.anomaly_threshold_usd,
+        anomaly_monitor_arn=budget.anomaly_monitor_arn,
+    )

@@ -1,0 +1,196 @@
+"""Config loading and validation: every bad value is reported with its key path."""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genai_platform.config import (
+    ConfigError,
+    PlatformConfig,
+    default_config_text,
+    load_config,
+    parse_config,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data() -> dict[str, Any]:
+    """The default config as a mutable dict."""
+    return copy.deepcopy(tomllib.loads(default_config_text()))
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    return caught.value.problems
+
+
+def test_default_config_is_valid_and_offline_ready() -> None:
+    # GIVEN the embedded default WHEN loaded
+    config = load_config()
+    # THEN it has three separate dummy accounts and explicit zones in its region
+    assert isinstance(config, PlatformConfig)
+    assert len(set(config.accounts.roles().values())) == 3
+    assert config.availability_zones == ["us-east-1a", "us-east-1b"]
+    assert {"CostCenter", "Owner"} <= set(config.tags)
+    assert not config.shared_accounts
+
+
+def test_embedded_default_is_the_repository_default() -> None:
+    # GIVEN the file under config/ WHEN compared with what the package embeds THEN equal
+    assert default_config_text() == (ROOT / "config" / "default.toml").read_text("utf-8")
+
+
+def test_every_example_config_is_valid() -> None:
+    # GIVEN each example config WHEN loaded THEN no error
+    for path in sorted((ROOT / "config").glob("*.toml")):
+        assert load_config(path).name
+
+
+def test_budget_defaults_apply_when_omitted(data: dict[str, Any]) -> None:
+    # GIVEN a budget with only the required keys
+    data["budgets"]["data"] = {"monthly_limit_usd": 10, "alert_emails": ["a@example.com"]}
+    # WHEN parsed
+    budget = parse_config(data).budgets.data
+    # THEN thresholds default to 50/80/100 actual and 100 forecast
+    assert budget.actual_thresholds_percent == [50, 80, 100]
+    assert budget.forecast_threshold_percent == 100
+
+
+def test_sandbox_allows_one_account_for_all_roles(data: dict[str, Any]) -> None:
+    # GIVEN one account for every role and sandbox on
+    data["sandbox"] = True
+    for role in ("application", "genai", "data"):
+        data["accounts"][role] = "123456789012"
+    # WHEN parsed THEN it is accepted and flagged as shared
+    assert parse_config(data).shared_accounts
+
+
+# --------------------------------------------------------------------------- bad configs
+
+BAD_CASES: list[tuple[str, Any, str]] = [
+    ("accounts.genai", "12345", "accounts.genai: '12345' is not a 12-digit AWS account id"),
+    ("accounts.data", 333333333333, "accounts.data: 333333333333 is a number"),
+    ("accounts.organization_id", "org-1", "accounts.organization_id: 'org-1' is not an AWS Org"),
+    ("accounts.management", "abc", "accounts.management: 'abc' is not a 12-digit"),
+    ("name", "GenAI", "name: 'GenAI' is not a platform name"),
+    ("name", "ab", "name: 'ab' is not a platform name"),
+    ("name", "a" * 25, "name: 'a{25}' is not a platform name"),
+    ("region", "us-east-9", "region: 'us-east-9' is not an AWS region"),
+    ("availability_zones", ["us-east-1a"], r"availability_zones: \['us-east-1a'\] has 1 zones"),
+    (
+        "availability_zones",
+        ["us-east-1a", "eu-west-1b"],
+        r"availability_zones: \['eu-west-1b'\] not in region 'us-east-1'",
+    ),
+    ("budgets.genai.monthly_limit_usd", -5, "budgets.genai.monthly_limit_usd: -5 is not allowed"),
+    ("budgets.genai.monthly_limit_usd", "lots", "budgets.genai.monthly_limit_usd: 'lots'"),
+    ("budgets.data.alert_emails", ["finops"], r"budgets.data.alert_emails\[0\]: 'finops' is not"),
+    ("budgets.data.alert_emails", [], "budgets.data.alert_emails: .* is not allowed"),
+    (
+        "budgets.application.actual_thresholds_percent",
+        [50, 1500],
+        r"budgets.application.actual_thresholds_percent: \[1500.0\] outside",
+    ),
+    (
+        "budgets.application.actual_thresholds_percent",
+        [10, 20, 30, 40, 50],
+        "has 5 thresholds; at most 4",
+    ),
+    ("budgets.genai.anomaly_monitor_arn", "arn:nope", "anomaly_monitor_arn: 'arn:nope' is not"),
+    ("network.vpc_cidr", "8.8.0.0/16", "network.vpc_cidr: '8.8.0.0/16' must be a private range"),
+    ("network.vpc_cidr", "10.0.0.0/8", "network.vpc_cidr: '10.0.0.0/8' must be"),
+    ("network.interface_endpoints", ["bedrok"], r"network.interface_endpoints: \['bedrok'\] unkn"),
+    ("network.gateway_endpoints", ["s4"], r"network.gateway_endpoints: \['s4'\] unknown"),
+    ("network.flow_log_retention_days", 42, "network.flow_log_retention_days: 42 is not a Cl"),
+    ("tags.aws:owner", "x", "tags: .*tag key 'aws:owner' is not allowed"),
+    ("sandbox", "yes please", "sandbox: 'yes please' is not allowed"),
+]
+
+
+def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_fails_when_a_value_is_bad(data: dict[str, Any], key: str, value: Any, expected: str) -> None:
+    # GIVEN the default config with one bad value
+    _set(data, key, value)
+    # WHEN parsed THEN one problem names the key path and the bad value
+    problems = problems_of(data)
+    assert any(re.search(expected, p) for p in problems), problems
+
+
+def test_fails_when_a_key_is_unknown_and_lists_allowed_keys(data: dict[str, Any]) -> None:
+    # GIVEN a misspelt key
+    data["budgets"]["genai"]["monthly_limit"] = 5
+    # WHEN parsed THEN the key path and the allowed keys are named
+    problems = problems_of(data)
+    assert any(
+        p.startswith("budgets.genai.monthly_limit: unknown key") and "monthly_limit_usd" in p
+        for p in problems
+    ), problems
+
+
+def test_fails_when_required_keys_are_missing(data: dict[str, Any]) -> None:
+    # GIVEN a config without the data account and without budgets
+    del data["accounts"]["data"]
+    del data["budgets"]
+    # WHEN parsed THEN both are named
+    problems = problems_of(data)
+    assert "accounts.data: required key is missing" in problems
+    assert "budgets: required key is missing" in problems
+
+
+def test_fails_when_required_cost_allocation_tag_is_missing(data: dict[str, Any]) -> None:
+    # GIVEN tags without Owner
+    del data["tags"]["Owner"]
+    # WHEN parsed THEN the missing tag is named
+    assert any("tags: missing required cost-allocation tags ['Owner']" in p for p in problems_of(data))
+
+
+def test_fails_when_accounts_are_shared_without_sandbox(data: dict[str, Any]) -> None:
+    # GIVEN genai and data in the same account, sandbox off
+    data["accounts"]["data"] = data["accounts"]["genai"]
+    # WHEN parsed THEN the shared roles and the account are named, with the way out
+    problems = problems_of(data)
+    assert any(
+        "accounts: genai and data share '222222222222'" in p and "sandbox = true" in p
+        for p in problems
+    ), problems
+
+
+def test_collects_every_problem_at_once(data: dict[str, Any]) -> None:
+    # GIVEN three independent mistakes
+    data["accounts"]["genai"] = "1"
+    data["region"] = "mars-1"
+    data["network"]["vpc_cidr"] = "nope"
+    # WHEN parsed THEN all three are reported together
+    problems = problems_of(data)
+    assert [p.split(":")[0] for p in problems] == ["region", "accounts.genai", "network.vpc_cidr"]
+
+
+def test_fails_when_file_is_not_toml(tmp_path: Path) -> None:
+    # GIVEN a broken TOML file
+    path = tmp_path / "broken.toml"
+    path.write_text("name = \n")
+    # WHEN loaded THEN the error names the file and says it is not TOML
+    with pytest.raises(ConfigError, match=r"(?s)broken.toml.*not valid TOML"):
+        load_config(path)
+
+
+def test_fails_when_file_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "absent.toml")
