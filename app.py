@@ -8,9 +8,9 @@ import sys
 
 import aws_cdk as cdk
 
+from genai_platform.compliance import add_nag_packs
 from genai_platform.config import ConfigError, load_config
 from genai_platform.reference_app import build_platform
-from genai_platform.compliance import add_nag_packs
 
 app = cdk.App()
 config_path = app.node.try_get_context("config")

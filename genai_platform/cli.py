@@ -63,7 +63,10 @@ def _table(rows: list[list[str]]) -> str:
     lines = []
     for n, row in enumerate(rows):
         lines.append(
-            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -86,17 +89,26 @@ def _check(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
         return EXIT_OK if result.ok else EXIT_FINDINGS
 
-    rows = [["stack", "resources", "unacknowledged", "acknowledged", "lint errors",
-             "lint warnings", "result"]]  # fmt: skip
+    header = ["stack", "resources", "unacknowledged", "acknowledged", "lint errors"]
+    rows = [[*header, "lint warnings", "result"]]
     for s in result.stacks:
         rows.append(
-            [s.stack, str(s.resources), str(len(s.findings)), str(s.acknowledged),
-             str(s.lint_errors), str(s.lint_warnings), "ok" if s.ok else "FAIL"]  # fmt: skip
+            [
+                s.stack,
+                str(s.resources),
+                str(len(s.findings)),
+                str(s.acknowledged),
+                str(s.lint_errors),
+                str(s.lint_warnings),
+                "ok" if s.ok else "FAIL",
+            ]
         )
     print(_table(rows))
     for s in result.stacks:
         for finding in s.findings:
-            print(f"{s.stack}: nag {finding.severity} {finding.rule_id} at {finding.construct_path}")
+            print(
+                f"{s.stack}: nag {finding.severity} {finding.rule_id} at {finding.construct_path}"
+            )
         for issue in s.lint:
             print(f"{s.stack}: cfn-lint {issue.rule_id} {issue.message} ({issue.path})")
         for warning in s.warnings:

@@ -228,7 +228,9 @@ class NetworkConfig(_Model):
 
     vpc_cidr: str = "10.40.0.0/16"
     """IPv4 range of the VPC (a /16 to /24 private range; default 10.40.0.0/16)."""
-    interface_endpoints: list[str] = Field(default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS))
+    interface_endpoints: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS)
+    )
     """Interface endpoints to create (default: Bedrock, SageMaker and what they need)."""
     gateway_endpoints: list[str] = Field(default_factory=lambda: list(GATEWAY_ENDPOINT_SERVICES))
     """Gateway endpoints to create (default s3 and dynamodb)."""
@@ -263,7 +265,9 @@ class NetworkConfig(_Model):
     def _gateway(cls, value: list[str]) -> list[str]:
         unknown = [v for v in value if v not in GATEWAY_ENDPOINT_SERVICES]
         if unknown:
-            raise ValueError(f"{unknown!r} unknown; allowed: {', '.join(GATEWAY_ENDPOINT_SERVICES)}")
+            raise ValueError(
+                f"{unknown!r} unknown; allowed: {', '.join(GATEWAY_ENDPOINT_SERVICES)}"
+            )
         return value
 
     @field_validator("flow_log_retention_days")
@@ -463,4 +467,3 @@ def load_config(path: str | Path | None = None) -> PlatformConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
     return parse_config(data, source=source)
-

@@ -125,7 +125,9 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
-def test_fails_when_a_value_is_bad(data: dict[str, Any], key: str, value: Any, expected: str) -> None:
+def test_fails_when_a_value_is_bad(
+    data: dict[str, Any], key: str, value: Any, expected: str
+) -> None:
     # GIVEN the default config with one bad value
     _set(data, key, value)
     # WHEN parsed THEN one problem names the key path and the bad value
@@ -158,7 +160,9 @@ def test_fails_when_required_cost_allocation_tag_is_missing(data: dict[str, Any]
     # GIVEN tags without Owner
     del data["tags"]["Owner"]
     # WHEN parsed THEN the missing tag is named
-    assert any("tags: missing required cost-allocation tags ['Owner']" in p for p in problems_of(data))
+    assert any(
+        "tags: missing required cost-allocation tags ['Owner']" in p for p in problems_of(data)
+    )
 
 
 def test_fails_when_accounts_are_shared_without_sandbox(data: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from genai_platform.constructs.budget import AccountBudget
 AccountRole = Literal["application", "genai", "data"]
 
 SANDBOX_WARNING_ID = "genai-platform:sandbox"
+S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class AccountStack(cdk.Stack):
@@ -42,8 +43,12 @@ class AccountStack(cdk.Stack):
             stack_name=f"{config.name}-{role}",
             description=description,
         )
+        # Server access logs are delivered under a bucket policy, not the legacy log-delivery
+        # ACL (the account stacks' buckets enforce bucket-owner object ownership).
+        self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         self.config = config
         self.role: AccountRole = role
+        self._zones = list(config.availability_zones)
         for key, value in config.tags.items():
             cdk.Tags.of(self).add(key, value)
         if config.shared_accounts:
@@ -56,6 +61,11 @@ class AccountStack(cdk.Stack):
             )
         self.budget = _budget(self, getattr(config.budgets, role), config, anomaly_detection)
 
+    @property
+    def availability_zones(self) -> list[str]:
+        """The config's zones: answers CDK's zone lookup from code, so synth stays offline."""
+        return self._zones
+
 
 def _budget(
     stack: AccountStack, budget: BudgetConfig, config: PlatformConfig, anomaly_detection: bool
@@ -64,7 +74,6 @@ def _budget(
     return AccountBudget(
         stack,
         "Budget",
-        budget_name=f"{config.name}-{stack.role}-monthly",
         monthly_limit_usd=budget.monthly_limit_usd,
         alert_emails=budget.alert_emails,
         actual_thresholds_percent=budget.actual_thresholds_percent,

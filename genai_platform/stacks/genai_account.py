@@ -54,4 +54,3 @@ class GenAiAccountStack(AccountStack):
                 config.network.flow_log_retention_days, prop="network.flow_log_retention_days"
             ),
         )
-

@@ -1,0 +1,174 @@
+"""The reference app with the embedded default config: synthesized once per session."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from genai_platform.cli import main
+from genai_platform.compliance import NagReport, read_nag_report
+
+STACKS = ("ApplicationAccount", "GenAiAccount", "DataAccount")
+
+
+@dataclass
+class Checked:
+    """What ``genai-platform check --format json`` produced for the default config."""
+
+    exit_code: int
+    output: dict[str, Any]
+    assembly_dir: Path
+    report: NagReport
+
+    def stack(self, name: str) -> dict[str, Any]:
+        return next(s for s in self.output["stacks"] if s["stack"] == name)
+
+
+@pytest.fixture(scope="session")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    """The check command on the default config: synthesized with nag and linted, once."""
+    out = io.StringIO()
+    assembly = tmp_path_factory.mktemp("reference") / "cdk.out"
+    with contextlib.redirect_stdout(out):
+        code = main(["check", "--out", str(assembly), "--format", "json"])
+    return Checked(code, json.loads(out.getvalue()), assembly, read_nag_report(assembly))
+
+
+def _template(result: Checked, stack: str) -> Template:
+    path = Path(result.stack(stack)["template"])
+    return Template.from_json(json.loads(path.read_text("utf-8")))
+
+
+def _manifest(result: Checked) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((result.assembly_dir / "manifest.json").read_text("utf-8"))
+    return data
+
+
+def test_check_command_passes_on_every_account_stack(checked: Checked) -> None:
+    # GIVEN the default config WHEN checked THEN exit 0 and one row per account stack
+    assert checked.exit_code == 0, json.dumps(checked.output, indent=1)[:4000]
+    assert checked.output["ok"] is True
+    assert sorted(s["stack"] for s in checked.output["stacks"]) == sorted(STACKS)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_has_no_unacknowledged_nag_findings(checked: Checked, stack: str) -> None:
+    assert checked.report.for_stack(stack) == [], checked.report.describe()
+    assert checked.stack(stack)["unacknowledged"] == 0
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_has_no_cfn_lint_errors(checked: Checked, stack: str) -> None:
+    assert checked.stack(stack)["lint_errors"] == 0, checked.stack(stack)["lint"]
+
+
+def test_synth_needs_no_context_lookup(checked: Checked) -> None:
+    # GIVEN the default config WHEN synthesized THEN no stack asked for missing context
+    assert "missing" not in _manifest(checked)
+
+
+@pytest.mark.parametrize(
+    ("stack", "account", "stack_name"),
+    [
+        ("ApplicationAccount", "111111111111", "genai-application"),
+        ("GenAiAccount", "222222222222", "genai-genai"),
+        ("DataAccount", "333333333333", "genai-data"),
+    ],
+)
+def test_each_stack_targets_its_own_account(
+    checked: Checked, stack: str, account: str, stack_name: str
+) -> None:
+    artifact = _manifest(checked)["artifacts"][stack]
+    assert artifact["environment"] == f"aws://{account}/us-east-1"
+    assert artifact["properties"]["stackName"] == stack_name
+
+
+def test_every_acknowledgement_names_one_finding_with_a_specific_reason(
+    checked: Checked,
+) -> None:
+    reasons = [a.reason for a in checked.report.acknowledgements]
+    assert reasons, "expected the data stack's bucket acknowledgements"
+    for ack in checked.report.acknowledgements:
+        assert ack.construct_path.count("/") >= 2, f"{ack} is not on a resource"
+        assert "," not in ack.finding_id and len(ack.reason.split()) >= 6, ack
+    # one reason per finding, not one pasted everywhere
+    assert len(set(reasons)) >= 3
+
+
+def test_cost_allocation_tags_are_on_resources(checked: Checked) -> None:
+    template = _template(checked, "DataAccount")
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "Tags": Match.array_with(
+                [
+                    {"Key": "CostCenter", "Value": "cc-0000"},
+                    {"Key": "Owner", "Value": "platform-team"},
+                ]
+            )
+        },
+    )
+
+
+def test_documents_bucket_is_kms_encrypted_versioned_logged_and_retained(
+    checked: Checked,
+) -> None:
+    template = _template(checked, "DataAccount")
+    buckets = template.find_resources(
+        "AWS::S3::Bucket", {"Properties": {"LoggingConfiguration": Match.any_value()}}
+    )
+    assert len(buckets) == 1
+    (bucket,) = buckets.values()
+    assert bucket["DeletionPolicy"] == "Retain"
+    props = bucket["Properties"]
+    rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert rule["BucketKeyEnabled"] is True
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["LoggingConfiguration"]["LogFilePrefix"] == "documents/"
+
+
+def test_documents_bucket_denies_requests_without_tls(checked: Checked) -> None:
+    template = _template(checked, "DataAccount")
+    policies = template.find_resources("AWS::S3::BucketPolicy")
+    statements = [
+        s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    tls = [
+        s for s in statements if s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(tls) == 2  # documents and access-log buckets
+    assert all(s["Effect"] == "Deny" for s in tls)
+
+
+def test_data_key_rotates_and_is_retained(checked: Checked) -> None:
+    template = _template(checked, "DataAccount")
+    template.has_resource(
+        "AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"}
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_has_a_budget(checked: Checked, stack: str) -> None:
+    _template(checked, stack).resource_count_is("AWS::Budgets::Budget", 1)
+
+
+def test_genai_stack_has_private_network(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    template.resource_count_is("AWS::EC2::FlowLog", 1)
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 14)  # 12 interface + 2 gateway
