@@ -14,8 +14,10 @@ from aws_cdk.assertions import Match, Template
 
 from genai_platform.cli import main
 from genai_platform.compliance import NagReport, read_nag_report
+from genai_platform.stacks import AccountStack
 
 STACKS = ("ApplicationAccount", "GenAiAccount", "DataAccount")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -172,3 +174,30 @@ def test_genai_stack_has_private_network(checked: Checked) -> None:
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
     template.resource_count_is("AWS::EC2::FlowLog", 1)
     template.resource_count_is("AWS::EC2::VPCEndpoint", 14)  # 12 interface + 2 gateway
+
+
+def test_sandbox_config_warns_on_every_stack() -> None:
+    # GIVEN the single-account sandbox config
+    from aws_cdk.assertions import Annotations
+
+    from genai_platform.config import load_config
+    from genai_platform.reference_app import build_reference_app
+
+    app = build_reference_app(load_config(ROOT / "config" / "sandbox.toml"), nag=False)
+    # WHEN each stack is synthesized THEN it warns that blast-radius separation is off
+    for stack in app.node.children:
+        assert isinstance(stack, AccountStack)
+        Annotations.from_stack(stack).has_warning(
+            "*", Match.string_like_regexp("blast-radius separation .* is off")
+        )
+    # AND only the generative-AI stack creates the account's one cost-anomaly service monitor
+    monitors = {
+        stack.node.id: len(Template.from_stack(stack).find_resources("AWS::CE::AnomalyMonitor"))
+        for stack in app.node.children
+        if isinstance(stack, AccountStack)
+    }
+    assert monitors == {"ApplicationAccount": 0, "GenAiAccount": 1, "DataAccount": 0}
+
+
+def test_default_config_stacks_carry_no_sandbox_warning(checked: Checked) -> None:
+    assert all(not s["warnings"] for s in checked.output["stacks"])
