@@ -1,1 +1,89 @@
-"""genai-platform: AWS CDK constructs for running AI workloads as a platform."""
+"""genai-platform: AWS CDK constructs for running AI workloads as a platform.
+
+The public API is re-exported here and imported lazily, so ``import genai_platform`` (or
+validating a config) does not start the CDK's Node runtime::
+
+    from genai_platform import PrivateNetwork, AccountBudget, load_config, add_nag_packs
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # config
+    "ConfigError": "genai_platform.config",
+    "PlatformConfig": "genai_platform.config",
+    "load_config": "genai_platform.config",
+    "parse_config": "genai_platform.config",
+    # compliance
+    "acknowledge": "genai_platform.compliance",
+    "add_nag_packs": "genai_platform.compliance",
+    "read_nag_report": "genai_platform.compliance",
+    "synth_and_report": "genai_platform.compliance",
+    # constructs
+    "AccountBudget": "genai_platform.constructs.budget",
+    "PrivateNetwork": "genai_platform.constructs.private_network",
+    "pin_availability_zones": "genai_platform.constructs.private_network",
+    # stacks and the reference app
+    "AccountStack": "genai_platform.stacks",
+    "ApplicationAccountStack": "genai_platform.stacks",
+    "DataAccountStack": "genai_platform.stacks",
+    "GenAiAccountStack": "genai_platform.stacks",
+    "PlatformStacks": "genai_platform.reference_app",
+    "build_platform": "genai_platform.reference_app",
+    "build_reference_app": "genai_platform.reference_app",
+}
+
+__all__ = [
+    "AccountBudget",
+    "AccountStack",
+    "ApplicationAccountStack",
+    "ConfigError",
+    "DataAccountStack",
+    "GenAiAccountStack",
+    "PlatformConfig",
+    "PlatformStacks",
+    "PrivateNetwork",
+    "acknowledge",
+    "add_nag_packs",
+    "build_platform",
+    "build_reference_app",
+    "load_config",
+    "parse_config",
+    "pin_availability_zones",
+    "read_nag_report",
+    "synth_and_report",
+]
+
+if TYPE_CHECKING:
+    from genai_platform.compliance import (
+        acknowledge,
+        add_nag_packs,
+        read_nag_report,
+        synth_and_report,
+    )
+    from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
+    from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
+    from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
+    from genai_platform.stacks import (
+        AccountStack,
+        ApplicationAccountStack,
+        DataAccountStack,
+        GenAiAccountStack,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'genai_platform' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return [*__all__, "__version__"]

@@ -168,7 +168,7 @@ class BudgetConfig(_Model):
         default_factory=lambda: [50.0, 80.0, 100.0], min_length=1
     )
     """Alert when actual spend passes each percentage of the limit (default 50, 80, 100)."""
-    forecast_threshold_percent: float | None = Field(default=100.0, gt=0, le=1000)
+    forecast_threshold_percent: float | None = Field(default=100.0, ge=0.1, le=1000)
     """Alert when forecast spend passes this percentage (default 100; none to switch off)."""
     anomaly_threshold_usd: float = Field(default=100.0, gt=0)
     """Cost anomalies with at least this total impact in USD are reported (default 100)."""
@@ -180,9 +180,9 @@ class BudgetConfig(_Model):
     @field_validator("actual_thresholds_percent")
     @classmethod
     def _thresholds(cls, value: list[float]) -> list[float]:
-        bad = [v for v in value if not 0 < v <= 1000]
+        bad = [v for v in value if not 0.1 <= v <= 1000]
         if bad:
-            raise ValueError(f"{bad!r} outside the allowed range; each must be > 0 and <= 1000")
+            raise ValueError(f"{bad!r} outside the allowed range; each must be 0.1 to 1000")
         if len(set(value)) != len(value):
             raise ValueError(f"{value!r} has duplicates; each threshold must be distinct")
         if len(value) > MAX_ACTUAL_THRESHOLDS:
