@@ -83,7 +83,13 @@ def _check(args: argparse.Namespace) -> int:
     _use_bundled_node()
     from genai_platform.checks import run_checks
 
-    result = run_checks(config, args.out)
+    try:
+        result = run_checks(config, args.out)
+    except ValueError as exc:  # a construct refused a value that came from the config
+        print(
+            f"genai-platform check: the config builds an invalid platform:\n{exc}", file=sys.stderr
+        )
+        return EXIT_USAGE
 
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))

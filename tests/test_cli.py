@@ -96,3 +96,18 @@ def test_exit_code_follows_findings_and_lint_errors(
     assert code == expected_code
     if finding:
         assert "AwsSolutions-S10 at S/B/Resource" in out
+
+
+def test_exits_2_when_a_construct_refuses_a_config_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a config value that passes the schema but a construct refuses at synth
+    def refuse(config: object, outdir: object) -> CheckResult:
+        raise ValueError("invalid PrivateNetwork 'GenAiAccount/Network': vpc_cidr: 'x' ...")
+
+    monkeypatch.setattr(checks, "run_checks", refuse)
+    # WHEN checked THEN exit 2 with the construct's message and no traceback
+    code = cli.main(["check", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "vpc_cidr: 'x'" in err and "Traceback" not in err
