@@ -6,33 +6,6 @@ Each name is the service part of ``com.amazonaws.<region>.<name>``.
 
 from __future__ import annotations
 
-#: Interface endpoints the private network can create (each costs about 7.30 USD per zone
-#: per month plus data processing).
-INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
-    "bedrock",
-    "bedrock-runtime",
-    "bedrock-agent",
-    "bedrock-agent-runtime",
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sts",
-    "logs",
-    "monitoring",
-    "kms",
-    "ecr.api",
-    "ecr.dkr",
-    "ssm",
-    "secretsmanager",
-    "execute-api",
-    "lambda",
-    "sqs",
-    "sns",
-    "events",
-    "states",
-    "xray",
-    "s3",
-)
-
 #: The interface endpoints a generative-AI account needs to run Bedrock and SageMaker privately.
 DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "bedrock",
@@ -47,6 +20,22 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "ecr.api",
     "ecr.dkr",
     "ssm",
+)
+
+#: Interface endpoints the private network can create (each costs about 7.30 USD per zone
+#: per month plus data processing): the defaults and a few more the platform's parts use.
+INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
+    *DEFAULT_INTERFACE_ENDPOINTS,
+    "bedrock-agent",
+    "secretsmanager",
+    "execute-api",
+    "lambda",
+    "sqs",
+    "sns",
+    "events",
+    "states",
+    "xray",
+    "s3",
 )
 
 #: Gateway endpoints (free of charge).

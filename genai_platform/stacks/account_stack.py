@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from genai_platform.config import BudgetConfig, PlatformConfig
@@ -60,6 +61,17 @@ class AccountStack(cdk.Stack):
                 "Do not use for production.",
             )
         self.budget = _budget(self, getattr(config.budgets, role), config, anomaly_detection)
+
+    def _customer_managed_key(self, id: str, *, purpose: str) -> kms.Key:
+        """A rotating customer-managed key aliased ``alias/<name>/<role>``, kept on delete."""
+        return kms.Key(
+            self,
+            id,
+            alias=f"alias/{self.config.name}/{self.role}",
+            description=f"{self.config.name}: {purpose}",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
 
     @property
     def availability_zones(self) -> list[str]:

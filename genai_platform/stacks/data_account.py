@@ -37,13 +37,8 @@ class DataAccountStack(AccountStack):
             ),
             anomaly_detection=anomaly_detection,
         )
-        self.key: kms.IKey = kms.Key(
-            self,
-            "DataKey",
-            alias=f"alias/{config.name}/data",
-            description=f"{config.name}: encrypts the documents the AI tier retrieves from",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+        self.key: kms.IKey = self._customer_managed_key(
+            "DataKey", purpose="encrypts the documents the AI tier retrieves from"
         )
         self.access_log_bucket = s3.Bucket(
             self,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -33,13 +32,8 @@ class GenAiAccountStack(AccountStack):
             ),
             anomaly_detection=anomaly_detection,
         )
-        self.key: kms.IKey = kms.Key(
-            self,
-            "PlatformKey",
-            alias=f"alias/{config.name}/genai",
-            description=f"{config.name}: encrypts the generative-AI tier's data and logs",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+        self.key: kms.IKey = self._customer_managed_key(
+            "PlatformKey", purpose="encrypts the generative-AI tier's data and logs"
         )
         self.network = PrivateNetwork(
             self,
