@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "synth_and_report": "genai_platform.compliance",
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
+    "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "PrivateNetwork": "genai_platform.constructs.private_network",
     "pin_availability_zones": "genai_platform.constructs.private_network",
     # stacks and the reference app
@@ -45,6 +46,7 @@ __all__ = [
     "ConfigError",
     "DataAccountStack",
     "GenAiAccountStack",
+    "InvocationLogging",
     "PlatformConfig",
     "PlatformStacks",
     "PrivateNetwork",
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
     from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
     from genai_platform.stacks import (

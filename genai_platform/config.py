@@ -44,6 +44,7 @@ __all__ = [
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
+    "LoggingConfig",
     "NetworkConfig",
     "PlatformConfig",
     "default_config_text",
@@ -105,6 +106,15 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 def _check_email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+def _check_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"{value!r} is not a CloudWatch Logs retention; allowed: "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
     return value
 
 
@@ -273,12 +283,35 @@ class NetworkConfig(_Model):
     @field_validator("flow_log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"{value!r} is not a CloudWatch Logs retention; allowed: "
-                f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
-            )
-        return value
+        return _check_retention(value)
+
+
+class LoggingConfig(_Model):
+    """``[logging]``: Bedrock model invocation logging in the generative-AI account."""
+
+    enabled: bool = True
+    """Turn account-wide invocation logging on (default true)."""
+    retention_days: int = Field(default=90, ge=1, le=36_500)
+    """Days invocation records stay in the S3 bucket before they expire (default 90)."""
+    log_retention_days: int = 30
+    """Retention of the CloudWatch log group in days (default 30)."""
+    object_lock: bool = False
+    """Write-once records (S3 Object Lock, governance mode, for ``retention_days``)."""
+    key_prefix: str = Field(
+        default="bedrock-invocations", pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$"
+    )
+    """S3 key prefix of the records (default bedrock-invocations)."""
+    image_data_delivery: bool = False
+    """Also log image data (default false)."""
+    video_data_delivery: bool = False
+    """Also log video data (default false)."""
+    audio_data_delivery: bool = False
+    """Also log audio data (default false)."""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _log_retention(cls, value: int) -> int:
+        return _check_retention(value)
 
 
 def _check_tag(key: str, value: str) -> None:
@@ -310,6 +343,7 @@ class PlatformConfig(_Model):
     """Cost-allocation tags put on every resource; must include CostCenter and Owner."""
     budgets: BudgetsConfig
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @field_validator("name")
     @classmethod
