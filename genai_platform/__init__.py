@@ -27,6 +27,8 @@ _EXPORTS: dict[str, str] = {
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
+    "Guardrail": "genai_platform.constructs.guardrail",
+    "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
     "pin_availability_zones": "genai_platform.constructs.private_network",
     # stacks and the reference app
@@ -46,6 +48,8 @@ __all__ = [
     "ConfigError",
     "DataAccountStack",
     "GenAiAccountStack",
+    "Guardrail",
+    "GuardrailEnforcement",
     "InvocationLogging",
     "PlatformConfig",
     "PlatformStacks",
@@ -70,6 +74,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
     from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.guardrail import Guardrail, GuardrailEnforcement
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app

@@ -44,6 +44,7 @@ __all__ = [
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
+    "GuardrailConfig",
     "LoggingConfig",
     "NetworkConfig",
     "PlatformConfig",
@@ -286,6 +287,83 @@ class NetworkConfig(_Model):
         return _check_retention(value)
 
 
+class ContentFilterConfig(_Model):
+    """One ``[[guardrail.content_filters]]`` entry (see ``Guardrail``'s ``ContentFilter``)."""
+
+    type: str
+    input_strength: str = "HIGH"
+    output_strength: str | None = None
+
+
+class DeniedTopicConfig(_Model):
+    """One ``[[guardrail.denied_topics]]`` entry."""
+
+    name: str
+    definition: str
+    examples: list[str] = Field(default_factory=list)
+
+
+class PiiEntityConfig(_Model):
+    """One ``[[guardrail.pii_entities]]`` entry."""
+
+    type: str
+    input_action: str = "BLOCK"
+    output_action: str = "BLOCK"
+
+
+class RegexFilterConfig(_Model):
+    """One ``[[guardrail.regex_filters]]`` entry."""
+
+    name: str
+    pattern: str
+    action: str = "BLOCK"
+    description: str | None = None
+
+
+class GuardrailEnforcementConfig(_Model):
+    """``[guardrail.enforcement]``: account-level enforcement of the published version."""
+
+    enabled: bool = True
+    """Enforce the guardrail on every model invocation in the account (default true)."""
+    included_models: list[str] | None = None
+    """Enforce only for these base model ids (default: all models)."""
+    excluded_models: list[str] = Field(default_factory=list)
+    """Base model ids exempt from enforcement (default none)."""
+    system_prompt_guarding: str = "COMPREHENSIVE"
+    message_guarding: str = "COMPREHENSIVE"
+
+
+class GuardrailConfig(_Model):
+    """``[guardrail]``: the platform's Bedrock guardrail (strict defaults; override here).
+
+    Values are checked against the lists botocore ships when the guardrail is built; an
+    unknown filter type, strength, action or PII type fails ``genai-platform check`` with
+    exit 2 and names the key.
+    """
+
+    name: str | None = None
+    """Guardrail name (default ``<platform name>-guardrail``)."""
+    tier: str = "CLASSIC"
+    """CLASSIC or STANDARD (STANDARD needs ``cross_region_profile``)."""
+    cross_region_profile: str | None = None
+    cross_region_profile_regions: list[str] = Field(default_factory=list)
+    content_filters: list[ContentFilterConfig] | None = None
+    """Content filters (default: every category HIGH, prompt attack HIGH on input)."""
+    denied_topics: list[DeniedTopicConfig] = Field(default_factory=list)
+    denied_words: list[str] = Field(default_factory=list)
+    profanity_filter: bool = True
+    pii_entities: list[PiiEntityConfig] | None = None
+    """PII handling (default: credentials blocked, personal data anonymized in outputs)."""
+    regex_filters: list[RegexFilterConfig] = Field(default_factory=list)
+    grounding_threshold: float | None = None
+    relevance_threshold: float | None = None
+    blocked_input_message: str | None = None
+    blocked_output_message: str | None = None
+    encrypt_with_platform_key: bool = True
+    """Encrypt the guardrail with the generative-AI account's platform key (default true)."""
+    enforcement: GuardrailEnforcementConfig = Field(default_factory=GuardrailEnforcementConfig)
+
+
 class LoggingConfig(_Model):
     """``[logging]``: Bedrock model invocation logging in the generative-AI account."""
 
@@ -343,6 +421,7 @@ class PlatformConfig(_Model):
     """Cost-allocation tags put on every resource; must include CostCenter and Owner."""
     budgets: BudgetsConfig
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @field_validator("name")

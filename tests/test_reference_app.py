@@ -201,3 +201,38 @@ def test_sandbox_config_warns_on_every_stack() -> None:
 
 def test_default_config_stacks_carry_no_sandbox_warning(checked: Checked) -> None:
     assert all(not s["warnings"] for s in checked.output["stacks"])
+
+
+def test_genai_stack_has_a_guardrail_with_a_published_version_enforced(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    template.resource_count_is("AWS::Bedrock::Guardrail", 1)
+    template.resource_count_is("AWS::Bedrock::GuardrailVersion", 1)
+    (version_id,) = template.find_resources("AWS::Bedrock::GuardrailVersion")
+    (enforcement,) = template.find_resources(
+        "AWS::Bedrock::EnforcedGuardrailConfiguration"
+    ).values()
+    config = json.dumps(enforcement["Properties"])
+    assert version_id in config and "DRAFT" not in config
+
+
+def test_genai_stack_guardrail_is_strict_and_encrypted_with_the_platform_key(
+    checked: Checked,
+) -> None:
+    template = _template(checked, "GenAiAccount")
+    (guardrail,) = template.find_resources("AWS::Bedrock::Guardrail").values()
+    props = guardrail["Properties"]
+    assert props["Name"] == "genai-guardrail"
+    assert "PlatformKey" in json.dumps(props["KmsKeyArn"])
+    filters = {f["Type"]: f for f in props["ContentPolicyConfig"]["FiltersConfig"]}
+    assert filters["PROMPT_ATTACK"]["OutputStrength"] == "NONE"
+    assert all(f["InputStrength"] == "HIGH" for f in filters.values())
+
+
+def test_genai_stack_logs_model_invocations(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    (logging,) = template.find_resources("Custom::BedrockModelInvocationLogging").values()
+    create = json.dumps(logging["Properties"]["Create"])
+    assert "PutModelInvocationLoggingConfiguration" in create
+    assert "DeleteModelInvocationLoggingConfiguration" in json.dumps(
+        logging["Properties"]["Delete"]
+    )

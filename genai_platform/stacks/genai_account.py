@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from genai_platform.config import PlatformConfig
+from genai_platform.constructs.guardrail import (
+    ContentFilter,
+    DeniedTopic,
+    Guardrail,
+    GuardrailEnforcement,
+    PiiEntity,
+    RegexFilter,
+)
 from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
@@ -51,6 +61,21 @@ class GenAiAccountStack(AccountStack):
                 config.network.flow_log_retention_days, prop="network.flow_log_retention_days"
             ),
         )
+        self.guardrail = _guardrail(self, config)
+        enforcement = config.guardrail.enforcement
+        self.guardrail_enforcement: GuardrailEnforcement | None = (
+            GuardrailEnforcement(
+                self,
+                "GuardrailEnforcement",
+                guardrail=self.guardrail,
+                included_models=enforcement.included_models,
+                excluded_models=enforcement.excluded_models,
+                system_prompt_guarding=enforcement.system_prompt_guarding,
+                message_guarding=enforcement.message_guarding,
+            )
+            if enforcement.enabled
+            else None
+        )
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = (
             InvocationLogging(
@@ -67,3 +92,37 @@ class GenAiAccountStack(AccountStack):
             if logging.enabled
             else None
         )
+
+
+def _guardrail(stack: GenAiAccountStack, config: PlatformConfig) -> Guardrail:
+    """The platform guardrail from ``[guardrail]``: strict defaults unless overridden."""
+    g = config.guardrail
+    optional: dict[str, Any] = {}
+    if g.content_filters is not None:
+        optional["content_filters"] = [ContentFilter(**f.model_dump()) for f in g.content_filters]
+    if g.pii_entities is not None:
+        optional["pii_entities"] = [PiiEntity(**p.model_dump()) for p in g.pii_entities]
+    if g.blocked_input_message is not None:
+        optional["blocked_input_message"] = g.blocked_input_message
+    if g.blocked_output_message is not None:
+        optional["blocked_output_message"] = g.blocked_output_message
+    return Guardrail(
+        stack,
+        "Guardrail",
+        guardrail_name=g.name or f"{config.name}-guardrail",
+        description=f"{config.name}: the platform guardrail every model invocation must carry",
+        denied_topics=[
+            DeniedTopic(name=t.name, definition=t.definition, examples=tuple(t.examples))
+            for t in g.denied_topics
+        ],
+        denied_words=g.denied_words,
+        profanity_filter=g.profanity_filter,
+        regex_filters=[RegexFilter(**r.model_dump()) for r in g.regex_filters],
+        grounding_threshold=g.grounding_threshold,
+        relevance_threshold=g.relevance_threshold,
+        kms_key=stack.key if g.encrypt_with_platform_key else None,
+        tier=g.tier,
+        cross_region_profile=g.cross_region_profile,
+        cross_region_profile_regions=g.cross_region_profile_regions,
+        **optional,
+    )
