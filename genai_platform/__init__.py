@@ -27,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
+    "ModelCatalog": "genai_platform.constructs.model_catalog",
+    "ModelSpec": "genai_platform.constructs.model_catalog",
+    "GovernanceStack": "genai_platform.stacks.governance",
     "Guardrail": "genai_platform.constructs.guardrail",
     "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
@@ -48,9 +51,12 @@ __all__ = [
     "ConfigError",
     "DataAccountStack",
     "GenAiAccountStack",
+    "GovernanceStack",
     "Guardrail",
     "GuardrailEnforcement",
     "InvocationLogging",
+    "ModelCatalog",
+    "ModelSpec",
     "PlatformConfig",
     "PlatformStacks",
     "PrivateNetwork",
@@ -76,6 +82,7 @@ if TYPE_CHECKING:
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.guardrail import Guardrail, GuardrailEnforcement
     from genai_platform.constructs.invocation_logging import InvocationLogging
+    from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
     from genai_platform.stacks import (
@@ -84,6 +91,7 @@ if TYPE_CHECKING:
         DataAccountStack,
         GenAiAccountStack,
     )
+    from genai_platform.stacks.governance import GovernanceStack
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -44,8 +44,10 @@ __all__ = [
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
+    "GovernanceConfig",
     "GuardrailConfig",
     "LoggingConfig",
+    "ModelsConfig",
     "NetworkConfig",
     "PlatformConfig",
     "default_config_text",
@@ -364,6 +366,43 @@ class GuardrailConfig(_Model):
     enforcement: GuardrailEnforcementConfig = Field(default_factory=GuardrailEnforcementConfig)
 
 
+class AdditionalModelConfig(_Model):
+    """One ``[models.additional."<model id>"]`` entry: a model not in the built-in table."""
+
+    provider: str
+    modality: Literal["text", "multimodal", "embedding"]
+    profile_geographies: list[str] = Field(default_factory=list)
+
+
+class ModelsConfig(_Model):
+    """``[models]``: the approved model catalogue of the generative-AI account.
+
+    Ids are checked against the catalogue's table of known Bedrock models when the stacks
+    are built (``genai-platform check`` exits 2 naming the bad id).
+    """
+
+    approved: list[str] = Field(min_length=1)
+    """Approved foundation model ids and cross-region inference profile ids (us., eu., ...)."""
+    aliases: dict[str, str] = Field(default_factory=dict)
+    """Alias -> approved model id, e.g. ``chat = "us.anthropic..."`` (default none)."""
+    default_alias: str | None = None
+    """Alias used when a caller names none (default: none)."""
+    additional: dict[str, AdditionalModelConfig] = Field(default_factory=dict)
+    """Models not yet in the built-in table, keyed by base model id."""
+
+
+class GovernanceConfig(_Model):
+    """``[governance]``: organization guardrails, built only when ``accounts.management`` is set."""
+
+    target_ids: list[str] | None = None
+    """Accounts or OUs (``ou-...``) the SCP is attached to (default: the genai account)."""
+    deployment_role_arns: list[str] | None = None
+    """Principals allowed to change logging, guardrails and enforcement (default: the CDK
+    deployment role and the invocation-logging configuration role of the genai stack)."""
+    policy_name: str | None = None
+    """Name of the service control policy (default ``<name>-bedrock-guardrails``)."""
+
+
 class LoggingConfig(_Model):
     """``[logging]``: Bedrock model invocation logging in the generative-AI account."""
 
@@ -421,8 +460,10 @@ class PlatformConfig(_Model):
     """Cost-allocation tags put on every resource; must include CostCenter and Owner."""
     budgets: BudgetsConfig
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    models: ModelsConfig
     guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
 
     @field_validator("name")
     @classmethod

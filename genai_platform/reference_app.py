@@ -9,6 +9,8 @@ import aws_cdk as cdk
 from genai_platform.compliance import add_nag_packs
 from genai_platform.config import PlatformConfig
 from genai_platform.stacks import ApplicationAccountStack, DataAccountStack, GenAiAccountStack
+from genai_platform.stacks.genai_account import additional_models
+from genai_platform.stacks.governance import GovernanceStack, cdk_deployment_role_arn
 
 __all__ = ["PlatformStacks", "build_platform", "build_reference_app"]
 
@@ -20,22 +22,60 @@ class PlatformStacks:
     application: ApplicationAccountStack
     genai: GenAiAccountStack
     data: DataAccountStack
+    governance: GovernanceStack | None
 
 
 def build_platform(scope: cdk.App | cdk.Stage, config: PlatformConfig) -> PlatformStacks:
     """Add the application, generative-AI and data account stacks for ``config`` to ``scope``.
 
+    With ``accounts.management`` set, a ``GovernanceStack`` in the management account adds a
+    service control policy on the generative-AI account (or ``governance.target_ids``).
     In a sandbox config where accounts are shared, only the generative-AI stack creates a
     cost-anomaly monitor (AWS allows one service monitor per account).
     """
     shared = config.shared_accounts
+    genai = GenAiAccountStack(scope, "GenAiAccount", config=config)
     return PlatformStacks(
         application=ApplicationAccountStack(
             scope, "ApplicationAccount", config=config, anomaly_detection=not shared
         ),
-        genai=GenAiAccountStack(scope, "GenAiAccount", config=config),
+        genai=genai,
         data=DataAccountStack(scope, "DataAccount", config=config, anomaly_detection=not shared),
+        governance=_governance(scope, config, genai) if config.accounts.management else None,
     )
+
+
+def _governance(
+    scope: cdk.App | cdk.Stage, config: PlatformConfig, genai: GenAiAccountStack
+) -> GovernanceStack:
+    governance, accounts = config.governance, config.accounts
+    assert accounts.management is not None
+    deployers = governance.deployment_role_arns or [
+        cdk_deployment_role_arn(accounts.genai, config.region),
+        # CloudFormation names the invocation-logging configuration role
+        # "<stack name>-InvocationLogging...": it must keep changing the logging settings.
+        f"arn:aws:iam::{accounts.genai}:role/{genai.stack_name}-InvocationLogging*",
+    ]
+    stack = GovernanceStack(
+        scope,
+        "Governance",
+        management_account=accounts.management,
+        region=config.region,
+        genai_account=accounts.genai,
+        approved_models=genai.model_catalog.models,
+        additional_models=additional_models(config),
+        target_ids=governance.target_ids,
+        deployment_role_arns=deployers,
+        policy_name=governance.policy_name or f"{config.name}-bedrock-guardrails",
+        stack_name=f"{config.name}-governance",
+        description=(
+            f"genai-platform {config.name}: organization guardrails (service control policy "
+            "for approved models, the platform guardrail and locked logging)"
+        ),
+    )
+    for key, value in config.tags.items():
+        cdk.Tags.of(stack).add(key, value)
+    return stack
 
 
 def build_reference_app(

@@ -20,6 +20,34 @@ BAD_CONFIGS = {
 }  # fmt: skip
 
 
+CONSTRUCT_REFUSALS = {
+    "unknown model": (
+        '"us.amazon.nova-lite-v1:0",',
+        '"us.amazon.nova-ultra-v9:0",',
+        "models: 'us.amazon.nova-ultra-v9:0' names the unknown foundation model",
+    ),
+    "unknown content filter": (
+        "[guardrail]\n",
+        '[guardrail]\ncontent_filters = [{ type = "GORE" }]\n',
+        "'GORE'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CONSTRUCT_REFUSALS)
+def test_exits_2_and_names_the_prop_when_a_construct_refuses_a_config_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    # GIVEN a config whose value passes the schema but not the construct it builds
+    old, new, expected = CONSTRUCT_REFUSALS[case]
+    path = _write_bad_config(tmp_path, old, new)
+    # WHEN checked THEN exit 2 with the construct's message, no traceback
+    code = cli.main(["check", "--config", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and "Traceback" not in err
+
+
 def _write_bad_config(tmp_path: Path, old: str, new: str) -> Path:
     text = (Path(__file__).parent.parent / "config" / "default.toml").read_text("utf-8")
     assert old in text

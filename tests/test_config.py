@@ -113,6 +113,10 @@ BAD_CASES: list[tuple[str, Any, str]] = [
     ("network.flow_log_retention_days", 42, "network.flow_log_retention_days: 42 is not a Cl"),
     ("tags.aws:owner", "x", "tags: .*tag key 'aws:owner' is not allowed"),
     ("sandbox", "yes please", "sandbox: 'yes please' is not allowed"),
+    ("models.approved", [], "models.approved: \\[\\] is not allowed"),
+    ("logging.log_retention_days", 31, "logging.log_retention_days: 31 is not a CloudWatch"),
+    ("logging.key_prefix", "a//b", "logging.key_prefix: 'a//b' is not allowed"),
+    ("guardrail.tier", 3, "guardrail.tier: 3 is not allowed"),
 ]
 
 

@@ -236,3 +236,51 @@ def test_genai_stack_logs_model_invocations(checked: Checked) -> None:
     assert "DeleteModelInvocationLoggingConfiguration" in json.dumps(
         logging["Properties"]["Delete"]
     )
+
+
+def test_enforcement_exempts_the_approved_embedding_models(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    (enforcement,) = template.find_resources(
+        "AWS::Bedrock::EnforcedGuardrailConfiguration"
+    ).values()
+    models = enforcement["Properties"]["ModelEnforcement"]
+    assert models["IncludedModels"] == ["ALL"]
+    assert models["ExcludedModels"] == ["amazon.titan-embed-text-v2:0"]
+
+
+@pytest.fixture(scope="session")
+def organization(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+    """The check command on the organization example config, once."""
+    out = io.StringIO()
+    assembly = tmp_path_factory.mktemp("organization") / "cdk.out"
+    config = str(ROOT / "config" / "organization.toml")
+    with contextlib.redirect_stdout(out):
+        code = main(["check", "--config", config, "--out", str(assembly), "--format", "json"])
+    return Checked(code, json.loads(out.getvalue()), assembly, read_nag_report(assembly))
+
+
+def test_organization_config_adds_a_clean_governance_stack(organization: Checked) -> None:
+    assert organization.exit_code == 0, json.dumps(organization.output, indent=1)[:3000]
+    governance = organization.stack("Governance")
+    assert governance["unacknowledged"] == 0 and governance["lint_errors"] == 0
+    artifact = _manifest(organization)["artifacts"]["Governance"]
+    assert artifact["environment"] == "aws://444444444444/us-east-1"
+
+
+def test_governance_scp_targets_the_genai_account_and_spares_the_deployers(
+    organization: Checked,
+) -> None:
+    template = _template(organization, "Governance")
+    (policy,) = template.find_resources("AWS::Organizations::Policy").values()
+    props = policy["Properties"]
+    assert props["Type"] == "SERVICE_CONTROL_POLICY"
+    assert props["TargetIds"] == ["222222222222"]
+    assert props["Name"] == "acme-ai-bedrock-guardrails"
+    document = json.dumps(props["Content"])
+    assert "cdk-hnb659fds-cfn-exec-role-222222222222-us-east-1" in document
+    assert "role/acme-ai-genai-InvocationLogging*" in document
+    assert "bedrock:PutModelInvocationLoggingConfiguration" in document
+
+
+def test_default_config_builds_no_governance_stack(checked: Checked) -> None:
+    assert "Governance" not in {s["stack"] for s in checked.output["stacks"]}

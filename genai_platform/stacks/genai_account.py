@@ -17,6 +17,7 @@ from genai_platform.constructs.guardrail import (
     RegexFilter,
 )
 from genai_platform.constructs.invocation_logging import InvocationLogging
+from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
 from genai_platform.stacks.account_stack import AccountStack
@@ -26,7 +27,11 @@ class GenAiAccountStack(AccountStack):
     """The generative-AI account: a platform KMS key, the private network, Bedrock governance.
 
     Attributes: ``key`` (the platform's customer-managed key, rotation on), ``network``
-    (isolated subnets, VPC endpoints, flow logs) and ``invocation_logging`` (Bedrock model
+    (isolated subnets, VPC endpoints, flow logs), ``guardrail`` (strict by default, with a
+    published version), ``guardrail_enforcement`` (account-level, on that version, embedding
+    models excluded; None when switched off), ``model_catalog`` (the approved models and
+    aliases; ``grant_invoke`` allows only them and only with the guardrail) and
+    ``invocation_logging`` (Bedrock model
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
     ``[logging] enabled = false``).
     """
@@ -62,14 +67,21 @@ class GenAiAccountStack(AccountStack):
             ),
         )
         self.guardrail = _guardrail(self, config)
+        self.model_catalog = model_catalog(self, config)
         enforcement = config.guardrail.enforcement
+        # Embedding models take no guardrail: enforcing one on them would break retrieval.
+        embedding_models = [
+            m for m in self.model_catalog.embedding_models if m not in enforcement.excluded_models
+        ]
         self.guardrail_enforcement: GuardrailEnforcement | None = (
             GuardrailEnforcement(
                 self,
                 "GuardrailEnforcement",
                 guardrail=self.guardrail,
                 included_models=enforcement.included_models,
-                excluded_models=enforcement.excluded_models,
+                excluded_models=[*enforcement.excluded_models, *embedding_models]
+                if enforcement.included_models is None
+                else enforcement.excluded_models,
                 system_prompt_guarding=enforcement.system_prompt_guarding,
                 message_guarding=enforcement.message_guarding,
             )
@@ -92,6 +104,31 @@ class GenAiAccountStack(AccountStack):
             if logging.enabled
             else None
         )
+
+
+def model_catalog(scope: Construct, config: PlatformConfig) -> ModelCatalog:
+    """The approved model catalogue from ``[models]``."""
+    models = config.models
+    return ModelCatalog(
+        scope,
+        "ModelCatalog",
+        models=models.approved,
+        aliases=models.aliases,
+        default_alias=models.default_alias,
+        additional_models=additional_models(config),
+    )
+
+
+def additional_models(config: PlatformConfig) -> dict[str, ModelSpec]:
+    """``[models.additional]`` as the catalogue's model specs."""
+    return {
+        model_id: ModelSpec(
+            provider=spec.provider,
+            modality=spec.modality,
+            profile_geographies=frozenset(spec.profile_geographies),  # type: ignore[arg-type]
+        )
+        for model_id, spec in config.models.additional.items()
+    }
 
 
 def _guardrail(stack: GenAiAccountStack, config: PlatformConfig) -> Guardrail:
