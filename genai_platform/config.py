@@ -44,6 +44,7 @@ __all__ = [
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
+    "EndpointConfig",
     "GovernanceConfig",
     "GuardrailConfig",
     "LoggingConfig",
@@ -403,6 +404,76 @@ class GovernanceConfig(_Model):
     """Name of the service control policy (default ``<name>-bedrock-guardrails``)."""
 
 
+class CapacityScheduleConfig(_Model):
+    """One ``[[endpoints.schedules]]`` entry: a scheduled change of the capacity floor/ceiling."""
+
+    name: str
+    cron: str
+    """Schedule as ``cron(...)`` fields, e.g. ``"0 8 ? * MON-FRI *"``."""
+    min_capacity: int | None = Field(default=None, ge=0)
+    max_capacity: int | None = Field(default=None, ge=0)
+    time_zone: str | None = None
+    """IANA time zone of the cron expression (default UTC)."""
+
+
+class EndpointConfig(_Model):
+    """One ``[[endpoints]]`` entry: a self-hosted model on a SageMaker endpoint.
+
+    Instance, framework, device and capacity values are checked by ``InferenceEndpoint`` when
+    the stack is built (``genai-platform check`` exits 2 naming the key and the value).
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+    """Short name; the endpoint is called ``<platform name>-<name>``."""
+    instance_type: str
+    """``ml.inf2.*`` / ``ml.trn1*`` (Neuron) or ``ml.g5/g6/g6e/p4d/p5.*`` (CUDA)."""
+    model_data_uri: str | None = None
+    """S3 model: ``s3://bucket/key.tar.gz`` or an uncompressed ``s3://bucket/prefix/``."""
+    hf_model_id: str | None = None
+    """Hugging Face hub id (needs network access: not with network isolation)."""
+    hf_token_secret_arn: str | None = None
+    """Secrets Manager secret (complete ARN) holding the hub token."""
+    framework: str | None = None
+    """Image family from the SDK catalogue (default djl-neuronx on Neuron, djl-lmi on GPUs)."""
+    framework_version: str | None = None
+    """Image version (default: the newest the installed SDK knows; pin it)."""
+    image_uri: str | None = None
+    """An explicit container image instead of framework and version."""
+    mode: Literal["real-time", "async"] = "real-time"
+    min_instances: int = 0
+    """Instances kept when idle (default 0: scale to zero)."""
+    max_instances: int = 1
+    devices_per_copy: int | None = None
+    memory_per_copy_mib: int | None = None
+    cpu_cores_per_copy: float | None = None
+    min_copies: int | None = None
+    """Model copies kept when idle (default 0; more than 0 keeps the endpoint warm)."""
+    max_copies: int | None = None
+    model_download_timeout_minutes: int | None = None
+    startup_health_check_timeout_minutes: int | None = None
+    target_concurrent_requests_per_copy: float | None = None
+    target_backlog_per_instance: float | None = None
+    max_concurrent_invocations_per_instance: int | None = None
+    network_isolation: bool | None = None
+    """Default: on for S3 models, off for hub models."""
+    data_capture_sampling_percentage: int | None = Field(default=None, ge=1, le=100)
+    """Capture this share of requests and responses (default: no data capture)."""
+    environment: dict[str, str] = Field(default_factory=dict)
+    schedules: list[CapacityScheduleConfig] = Field(default_factory=list)
+
+    @field_validator("model_data_uri")
+    @classmethod
+    def _s3_uri(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+", value
+        ):
+            raise ValueError(
+                f"{value!r} is not an S3 model location (s3://bucket/key.tar.gz or "
+                "s3://bucket/prefix/)"
+            )
+        return value
+
+
 class LoggingConfig(_Model):
     """``[logging]``: Bedrock model invocation logging in the generative-AI account."""
 
@@ -464,6 +535,8 @@ class PlatformConfig(_Model):
     guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    endpoints: list[EndpointConfig] = Field(default_factory=list)
+    """Self-hosted model endpoints in the generative-AI account (default none)."""
 
     @field_validator("name")
     @classmethod
@@ -514,6 +587,15 @@ class PlatformConfig(_Model):
                 f"{detail}: each role needs its own account (set sandbox = true for a "
                 "single-account trial without blast-radius separation)"
             )
+        return value
+
+    @field_validator("endpoints")
+    @classmethod
+    def _unique_endpoints(cls, value: list[EndpointConfig]) -> list[EndpointConfig]:
+        names = [e.name for e in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"{twice!r} used by more than one endpoint; names must be unique")
         return value
 
     @field_validator("tags")

@@ -284,3 +284,30 @@ def test_governance_scp_targets_the_genai_account_and_spares_the_deployers(
 
 def test_default_config_builds_no_governance_stack(checked: Checked) -> None:
     assert "Governance" not in {s["stack"] for s in checked.output["stacks"]}
+
+
+def test_genai_stack_serves_the_configured_endpoints_scaling_to_zero(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    configs = template.find_resources("AWS::SageMaker::EndpointConfig")
+    variants = [c["Properties"]["ProductionVariants"][0] for c in configs.values()]
+    assert sorted(v["InstanceType"] for v in variants) == ["ml.g6.2xlarge", "ml.inf2.xlarge"]
+    assert all(v["ManagedInstanceScaling"]["MinInstanceCount"] == 0 for v in variants)
+    components = template.find_resources("AWS::SageMaker::InferenceComponent")
+    names = sorted(c["Properties"]["InferenceComponentName"] for c in components.values())
+    assert len(names) == 2 and all(n.startswith("genai-") for n in names)
+    targets = template.find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
+    assert len(targets) == 2
+    assert all(t["Properties"]["MinCapacity"] == 0 for t in targets.values())
+    # the wake-up path: one no-capacity alarm per endpoint
+    alarms = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "NoCapacityInvocationFailures"}}
+    )
+    assert len(alarms) == 2
+
+
+def test_genai_stack_endpoints_run_in_the_private_network(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    for model in template.find_resources("AWS::SageMaker::Model").values():
+        subnets = json.dumps(model["Properties"]["VpcConfig"]["Subnets"])
+        assert "IsolatedSubnet" in subnets
+        assert model["Properties"]["EnableNetworkIsolation"] is True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from genai_platform.config import PlatformConfig
+from genai_platform.config import EndpointConfig, PlatformConfig
 from genai_platform.constructs.guardrail import (
     ContentFilter,
     DeniedTopic,
@@ -15,6 +17,12 @@ from genai_platform.constructs.guardrail import (
     GuardrailEnforcement,
     PiiEntity,
     RegexFilter,
+)
+from genai_platform.constructs.inference_endpoint import (
+    CapacitySchedule,
+    DataCapture,
+    EndpointMode,
+    InferenceEndpoint,
 )
 from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
@@ -30,8 +38,9 @@ class GenAiAccountStack(AccountStack):
     (isolated subnets, VPC endpoints, flow logs), ``guardrail`` (strict by default, with a
     published version), ``guardrail_enforcement`` (account-level, on that version, embedding
     models excluded; None when switched off), ``model_catalog`` (the approved models and
-    aliases; ``grant_invoke`` allows only them and only with the guardrail) and
-    ``invocation_logging`` (Bedrock model
+    aliases; ``grant_invoke`` allows only them and only with the guardrail), ``endpoints``
+    (self-hosted models from ``[[endpoints]]`` by name, in the private network, scaling to
+    zero) and ``invocation_logging`` (Bedrock model
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
     ``[logging] enabled = false``).
     """
@@ -88,6 +97,9 @@ class GenAiAccountStack(AccountStack):
             if enforcement.enabled
             else None
         )
+        self.endpoints: dict[str, InferenceEndpoint] = {
+            endpoint.name: _endpoint(self, config, endpoint) for endpoint in config.endpoints
+        }
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = (
             InvocationLogging(
@@ -161,5 +173,64 @@ def _guardrail(stack: GenAiAccountStack, config: PlatformConfig) -> Guardrail:
         tier=g.tier,
         cross_region_profile=g.cross_region_profile,
         cross_region_profile_regions=g.cross_region_profile_regions,
+        **optional,
+    )
+
+
+def _endpoint(
+    stack: GenAiAccountStack, config: PlatformConfig, e: EndpointConfig
+) -> InferenceEndpoint:
+    """One ``[[endpoints]]`` entry as an inference endpoint in the private network."""
+    minutes = {
+        "model_download_timeout": e.model_download_timeout_minutes,
+        "startup_health_check_timeout": e.startup_health_check_timeout_minutes,
+    }
+    optional: dict[str, Any] = {
+        prop: cdk.Duration.minutes(value) for prop, value in minutes.items() if value is not None
+    }
+    if e.hf_token_secret_arn is not None:
+        optional["hf_token_secret"] = secretsmanager.Secret.from_secret_complete_arn(
+            stack, f"{e.name}HubToken", e.hf_token_secret_arn
+        )
+    if e.data_capture_sampling_percentage is not None:
+        optional["data_capture"] = DataCapture(
+            sampling_percentage=e.data_capture_sampling_percentage
+        )
+    return InferenceEndpoint(
+        stack,
+        f"Endpoint-{e.name}",
+        endpoint_name=f"{config.name}-{e.name}",
+        instance_type=e.instance_type,
+        model_data_uri=e.model_data_uri,
+        hf_model_id=e.hf_model_id,
+        framework=e.framework,
+        framework_version=e.framework_version,
+        image_uri=e.image_uri,
+        environment=e.environment,
+        mode=EndpointMode(e.mode),
+        min_instances=e.min_instances,
+        max_instances=e.max_instances,
+        devices_per_copy=e.devices_per_copy,
+        memory_per_copy_mib=e.memory_per_copy_mib,
+        cpu_cores_per_copy=e.cpu_cores_per_copy,
+        min_copies=e.min_copies,
+        max_copies=e.max_copies,
+        target_concurrent_requests_per_copy=e.target_concurrent_requests_per_copy,
+        target_backlog_per_instance=e.target_backlog_per_instance,
+        max_concurrent_invocations_per_instance=e.max_concurrent_invocations_per_instance,
+        network_isolation=e.network_isolation,
+        schedules=[
+            CapacitySchedule(
+                name=s.name,
+                cron=s.cron,
+                min_capacity=s.min_capacity,
+                max_capacity=s.max_capacity,
+                time_zone=cdk.TimeZone.of(s.time_zone) if s.time_zone else None,
+            )
+            for s in e.schedules
+        ],
+        vpc=stack.network.vpc,
+        vpc_subnets=stack.network.isolated_subnets,
+        encryption_key=stack.key,
         **optional,
     )
