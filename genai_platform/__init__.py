@@ -27,6 +27,10 @@ _EXPORTS: dict[str, str] = {
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
+    "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
+    "EndpointMode": "genai_platform.constructs.inference_endpoint",
+    "CapacitySchedule": "genai_platform.constructs.inference_endpoint",
+    "DataCapture": "genai_platform.constructs.inference_endpoint",
     "ModelCatalog": "genai_platform.constructs.model_catalog",
     "ModelSpec": "genai_platform.constructs.model_catalog",
     "GovernanceStack": "genai_platform.stacks.governance",
@@ -48,12 +52,16 @@ __all__ = [
     "AccountBudget",
     "AccountStack",
     "ApplicationAccountStack",
+    "CapacitySchedule",
     "ConfigError",
     "DataAccountStack",
+    "DataCapture",
+    "EndpointMode",
     "GenAiAccountStack",
     "GovernanceStack",
     "Guardrail",
     "GuardrailEnforcement",
+    "InferenceEndpoint",
     "InvocationLogging",
     "ModelCatalog",
     "ModelSpec",
@@ -81,6 +89,12 @@ if TYPE_CHECKING:
     from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.guardrail import Guardrail, GuardrailEnforcement
+    from genai_platform.constructs.inference_endpoint import (
+        CapacitySchedule,
+        DataCapture,
+        EndpointMode,
+        InferenceEndpoint,
+    )
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
