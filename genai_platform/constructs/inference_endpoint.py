@@ -64,6 +64,11 @@ from constructs import Construct
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs import accelerators
 from genai_platform.constructs.accelerators import AcceleratorKind, InstanceSpec
+from genai_platform.constructs.buckets import (
+    access_log_bucket,
+    acknowledge_no_replication,
+    log_accesses,
+)
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -832,16 +837,11 @@ class InferenceEndpoint(Construct):
 
     def _build_output_bucket(self, retention: cdk.Duration) -> s3.Bucket:
         """KMS-encrypted, versioned, TLS-only bucket for results and captures, access-logged."""
-        access_logs = s3.Bucket(
+        access_logs = access_log_bucket(
             self,
             "AccessLogBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            source="the output bucket",
             lifecycle_rules=[_expiry(retention)],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         bucket = s3.Bucket(
             self,
@@ -856,27 +856,8 @@ class InferenceEndpoint(Construct):
             lifecycle_rules=[_expiry(retention)],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        # Server access logging by bucket policy (ACLs are disabled on both buckets).
-        resource = bucket.node.default_child
-        assert isinstance(resource, s3.CfnBucket)
-        resource.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-            destination_bucket_name=access_logs.bucket_name,
-            log_file_prefix=_ACCESS_LOG_PREFIX,
-        )
-        access_logs.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowS3ServerAccessLogsOfTheOutputBucket",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[access_logs.arn_for_objects(f"{_ACCESS_LOG_PREFIX}*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": self._stack.account},
-                },
-            )
-        )
-        _acknowledge_access_log_bucket(access_logs)
-        _acknowledge_no_replication(bucket, "async inference results and captured payloads")
+        log_accesses(bucket, to=access_logs, prefix=_ACCESS_LOG_PREFIX)
+        acknowledge_no_replication(bucket, "async inference results and captured payloads")
         return bucket
 
     def _topic(self, id: str, display_name: str) -> sns.Topic:
@@ -1445,36 +1426,6 @@ def _acknowledge_no_volume_key(config: sagemaker.CfnEndpointConfig, instance_typ
         "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
     ):
         acknowledge(config, finding_id, reason)
-
-
-def _acknowledge_access_log_bucket(bucket: s3.Bucket) -> None:
-    resource = bucket.node.default_child or bucket
-    for finding_id in (
-        "NIST.800.53.R5-S3DefaultEncryptionKMS",
-        "HIPAA.Security-S3DefaultEncryptionKMS",
-    ):
-        acknowledge(
-            resource,
-            finding_id,
-            "S3 server access logging delivers only to buckets encrypted with SSE-S3 "
-            "(SSE-KMS targets are not supported); the records hold request metadata of the "
-            "output bucket, not inference payloads.",
-        )
-    _acknowledge_no_replication(bucket, "S3 access records of the output bucket")
-
-
-def _acknowledge_no_replication(bucket: s3.Bucket, content: str) -> None:
-    reason = (
-        f"The bucket keeps {content} for a fixed retention in this region only: a replica "
-        "would copy that data to a second region and widen its exposure, while versioning "
-        "and S3's own durability already protect it against loss."
-    )
-    resource = bucket.node.default_child or bucket
-    for finding_id in (
-        "NIST.800.53.R5-S3BucketReplicationEnabled",
-        "HIPAA.Security-S3BucketReplicationEnabled",
-    ):
-        acknowledge(resource, finding_id, reason)
 
 
 def _acknowledge_execution_policy(

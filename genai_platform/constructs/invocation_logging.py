@@ -54,6 +54,11 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from genai_platform.compliance import acknowledge
+from genai_platform.constructs.buckets import (
+    access_log_bucket,
+    acknowledge_no_replication,
+    log_accesses,
+)
 from genai_platform.constructs.retention import retention_from_days
 
 __all__ = [
@@ -374,34 +379,13 @@ class InvocationLogging(Construct):
                 )
 
     def _build_access_log_bucket(self, retention_days: float) -> s3.Bucket:
-        """Server access logs of the record bucket (S3 allows only SSE-S3 on log targets)."""
-        bucket = s3.Bucket(
+        """Server access logs of the record bucket, kept as long as the records."""
+        return access_log_bucket(
             self,
             "AccessLogBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            source="the invocation log bucket",
             lifecycle_rules=_expiry_rules(retention_days),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        resource = bucket.node.default_child or bucket
-        for finding_id in (
-            "NIST.800.53.R5-S3DefaultEncryptionKMS",
-            "HIPAA.Security-S3DefaultEncryptionKMS",
-        ):
-            acknowledge(
-                resource,
-                finding_id,
-                "S3 server access logging delivers only to buckets encrypted with SSE-S3 "
-                "(SSE-KMS targets are not supported), and the records hold request metadata, "
-                "not invocation content.",
-            )
-        _acknowledge_no_replication(
-            bucket, "S3 access records (requester identities and IP addresses)"
-        )
-        return bucket
 
     def _build_bucket(
         self, stack: cdk.Stack, retention_days: float, object_lock: bool
@@ -439,37 +423,9 @@ class InvocationLogging(Construct):
                 conditions=_bedrock_source_conditions(stack),
             )
         )
-        self._log_accesses(stack, bucket)
-        _acknowledge_no_replication(
-            bucket, "unmasked model invocation records (prompts, responses)"
-        )
+        log_accesses(bucket, to=self._access_log_bucket, prefix=_ACCESS_LOG_PREFIX)
+        acknowledge_no_replication(bucket, "unmasked model invocation records (prompts, responses)")
         return bucket
-
-    def _log_accesses(self, stack: cdk.Stack, bucket: s3.Bucket) -> None:
-        """Server access logs of ``bucket`` into the access-log bucket, by bucket policy.
-
-        Set on the L1 rather than through ``server_access_logs_bucket``, which without the
-        ``@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`` feature flag grants the log
-        delivery group through an ACL, and ACLs are disabled on both buckets.
-        """
-        resource = bucket.node.default_child
-        assert isinstance(resource, s3.CfnBucket)
-        resource.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
-            destination_bucket_name=self._access_log_bucket.bucket_name,
-            log_file_prefix=_ACCESS_LOG_PREFIX,
-        )
-        self._access_log_bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowS3ServerAccessLogsOfTheInvocationLogBucket",
-                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
-                actions=["s3:PutObject"],
-                resources=[self._access_log_bucket.arn_for_objects(f"{_ACCESS_LOG_PREFIX}*")],
-                conditions={
-                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                },
-            )
-        )
 
     def _build_log_group(
         self,
@@ -691,21 +647,6 @@ def _provider_role(function: IConstruct | None) -> iam.IRole:
     """The role of the stack's existing AwsCustomResource function (validated beforehand)."""
     assert isinstance(function, lambda_.Function) and function.role is not None
     return function.role
-
-
-def _acknowledge_no_replication(bucket: s3.Bucket, content: str) -> None:
-    """Acknowledge that a log bucket of this construct is not replicated to another region."""
-    reason = (
-        f"The bucket keeps {content} for a fixed retention in this region only: a replica "
-        "would copy that personal data to a second region and widen its exposure, while "
-        "versioning and S3's own durability already protect the records against loss."
-    )
-    resource = bucket.node.default_child or bucket
-    for finding_id in (
-        "NIST.800.53.R5-S3BucketReplicationEnabled",
-        "HIPAA.Security-S3BucketReplicationEnabled",
-    ):
-        acknowledge(resource, finding_id, reason)
 
 
 def _acknowledge_provider_function(function: IConstruct) -> None:

@@ -14,7 +14,6 @@ from genai_platform.constructs.budget import AccountBudget
 AccountRole = Literal["application", "genai", "data"]
 
 SANDBOX_WARNING_ID = "genai-platform:sandbox"
-S3_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class AccountStack(cdk.Stack):
@@ -44,9 +43,6 @@ class AccountStack(cdk.Stack):
             stack_name=f"{config.name}-{role}",
             description=description,
         )
-        # Server access logs are delivered under a bucket policy, not the legacy log-delivery
-        # ACL (the account stacks' buckets enforce bucket-owner object ownership).
-        self.node.set_context(S3_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         self.config = config
         self.role: AccountRole = role
         self._zones = list(config.availability_zones)

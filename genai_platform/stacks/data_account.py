@@ -7,8 +7,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
 from genai_platform.config import PlatformConfig
+from genai_platform.constructs.buckets import (
+    access_log_bucket,
+    acknowledge_no_replication,
+    log_accesses,
+)
 from genai_platform.stacks.account_stack import AccountStack
 
 #: How long server access logs of the documents bucket are kept.
@@ -40,15 +44,10 @@ class DataAccountStack(AccountStack):
         self.key: kms.IKey = self._customer_managed_key(
             "DataKey", purpose="encrypts the documents the AI tier retrieves from"
         )
-        self.access_log_bucket = s3.Bucket(
+        self.access_log_bucket = access_log_bucket(
             self,
             "AccessLogs",
-            # S3 server access log delivery only writes to SSE-S3 buckets.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
+            source="the documents bucket",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-access-logs",
@@ -57,7 +56,6 @@ class DataAccountStack(AccountStack):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(7),
                 )
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.documents_bucket = s3.Bucket(
             self,
@@ -69,8 +67,6 @@ class DataAccountStack(AccountStack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="documents/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="tidy-old-versions",
@@ -80,41 +76,9 @@ class DataAccountStack(AccountStack):
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self._acknowledge_bucket_findings()
-
-    def _acknowledge_bucket_findings(self) -> None:
-        logs_bucket = self.access_log_bucket.node.default_child
-        documents = self.documents_bucket.node.default_child
-        assert logs_bucket is not None and documents is not None
-        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
-            acknowledge(
-                logs_bucket,
-                f"{pack}-S3DefaultEncryptionKMS",
-                "S3 server access log delivery writes only to buckets encrypted with SSE-S3, "
-                "so this access-log target bucket cannot use a KMS key.",
-            )
-            acknowledge(
-                logs_bucket,
-                f"{pack}-S3BucketLoggingEnabled",
-                "This bucket is the server-access-log target; logging its own access into "
-                "itself would create an endless delivery loop.",
-            )
-            acknowledge(
-                logs_bucket,
-                f"{pack}-S3BucketReplicationEnabled",
-                "Access logs are operational records expired after a year; versioning guards "
-                "them and a cross-region copy would double their cost without a recovery need.",
-            )
-            acknowledge(
-                documents,
-                f"{pack}-S3BucketReplicationEnabled",
-                "Documents are a retained, versioned copy of content owned by source systems "
-                "that can re-export it; cross-region replication needs a second-region stack "
-                "this reference deployment does not define.",
-            )
-        acknowledge(
-            logs_bucket,
-            "AwsSolutions-S1",
-            "This bucket is the server-access-log target; logging its own access into itself "
-            "would create an endless delivery loop.",
+        log_accesses(self.documents_bucket, to=self.access_log_bucket, prefix="documents/")
+        acknowledge_no_replication(
+            self.documents_bucket,
+            "documents exported from source systems that can re-export them (a second-region "
+            "copy needs a second-region stack this deployment does not define)",
         )
