@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
+empty :=
+space := $(empty) $(empty)
+
 .PHONY: setup synth test lint typecheck unit bench clean
 
 setup: $(STAMP)
@@ -33,8 +36,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+LAMBDA_DIRS := genai_platform/lambda/shared/python genai_platform/lambda/invoke genai_platform/lambda/feedback
+
 typecheck: $(STAMP)
 	$(BIN)/mypy genai_platform
+	MYPYPATH=$(subst $(space),:,$(LAMBDA_DIRS)) $(BIN)/mypy --strict --explicit-package-bases \
+		$(wildcard $(addsuffix /*.py,$(LAMBDA_DIRS))) $(wildcard examples/*.py)
 
 unit: $(STAMP)
 	$(BIN)/pytest

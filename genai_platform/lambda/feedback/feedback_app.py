@@ -1,0 +1,162 @@
+"""``POST /v1/feedback``: a thumbs up or down, with an optional comment, on a gateway response.
+
+1. The caller is the IAM principal API Gateway verified (``requestContext.identity``), mapped to
+   a tenant through ``GATEWAY_CONFIG.tenants``: no identity or an unknown principal is a 403.
+   Nothing in the body or the headers can choose the caller or the tenant.
+2. The body is validated (:mod:`fb_request`): a 400 names the offending field.
+3. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201
+   ``{"stored": true}`` the first time, 200 ``{"stored": false, "duplicate": true}`` for a
+   repeat, which does not overwrite the first rating. Items expire after ``FEEDBACK_TTL_DAYS``.
+4. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
+   ``Tenant`` and ``Rating`` (Powertools' ``service`` dimension is switched off, so dashboards
+   query exactly those two).
+
+Comments may carry personal data: they are stored (so product teams can read them in the
+table, which is KMS-encrypted and expires items) but never logged or traced; logs carry the
+request id, tenant, principal key, response id, rating and the comment's length. DynamoDB
+throttling, timeouts and failures are a 503 with ``Retry-After``; anything unexpected is a 500
+JSON error quoting the request id, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.session import get_session
+from fb_config import FeedbackSettings, load_settings
+from fb_request import parse_feedback
+from fb_store import FeedbackStore, StoreUnavailable
+from gw_common import HttpError, caller_identity, error_response, json_response
+
+__all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler"]
+
+FEEDBACK_METRIC = "Feedback"
+THROTTLED_RETRY_AFTER_SECONDS = 1
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+DYNAMODB_CLIENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=2,
+    # Two attempts in all (botocore's ``max_attempts`` counts retries, not attempts). The
+    # conditional put is idempotent, and a retry of a put whose response was lost is recognised
+    # by its request id (see fb_store). Worst case: 2 x (1 s + 2 s) plus one backoff, under 10 s.
+    retries={"total_max_attempts": 2, "mode": "standard"},
+)
+
+# Cold start: a bad configuration raises here and the function fails to initialise.
+SETTINGS = load_settings(os.environ)
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=SETTINGS.metrics_namespace, service="")
+STORE = FeedbackStore(
+    get_session().create_client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
+    SETTINGS.table_name,
+    ttl_days=SETTINGS.ttl_days,
+)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway (REST, proxy integration) entry point."""
+    request_id = _request_id(event, context)
+    logger.append_keys(request_id=request_id)
+    try:
+        response = handle(event, request_id=request_id, settings=SETTINGS, store=STORE)
+    except HttpError as exc:
+        logger.info(
+            "feedback rejected",
+            extra={"status": exc.status, "error_code": exc.code, "field": exc.field},
+        )
+        response = exc.response()
+    except Exception:
+        logger.exception("unhandled error")
+        response = error_response(
+            500,
+            "InternalError",
+            f"internal error; quote request id {request_id} to the platform team",
+        )
+    response["headers"]["X-Request-Id"] = request_id
+    return response
+
+
+def handle(
+    event: dict[str, Any], *, request_id: str, settings: FeedbackSettings, store: FeedbackStore
+) -> dict[str, Any]:
+    """Serve one ``POST /v1/feedback``; raises :class:`HttpError` for every refusal."""
+    identity = caller_identity(event)
+    if identity is None:
+        raise HttpError(403, "AccessDenied", "the request carries no IAM caller identity")
+    logger.append_keys(principal=identity.principal_key)
+    tenant = settings.tenant_for(identity.principal_key)
+    if tenant is None:
+        raise HttpError(
+            403,
+            "AccessDenied",
+            f"principal {identity.principal_key} is not registered with any tenant of the gateway",
+        )
+    logger.append_keys(tenant=tenant)
+    if event.get("httpMethod") != "POST":
+        raise HttpError(
+            405,
+            "MethodNotAllowed",
+            f"method {str(event.get('httpMethod'))[:10]} is not allowed; use POST /v1/feedback",
+            headers={"Allow": "POST"},
+        )
+
+    feedback = parse_feedback(event)
+    tracer.put_annotation(key="tenant", value=tenant)
+    tracer.put_annotation(key="rating", value=feedback.rating)
+    try:
+        stored = store.put(
+            feedback, caller=identity.principal_key, tenant=tenant, request_id=request_id
+        )
+    except StoreUnavailable as exc:
+        logger.error(
+            "feedback not stored", extra={"reason": exc.reason, "throttled": exc.throttled}
+        )
+        retry_after = (
+            THROTTLED_RETRY_AFTER_SECONDS if exc.throttled else UNAVAILABLE_RETRY_AFTER_SECONDS
+        )
+        raise HttpError(
+            503,
+            "ServiceUnavailable",
+            "feedback could not be stored right now; retry after the Retry-After seconds",
+            headers={"Retry-After": str(retry_after)},
+        ) from None
+
+    logger.info(
+        "feedback stored" if stored else "duplicate feedback ignored",
+        extra={
+            "response_id": feedback.response_id,
+            "rating": feedback.rating,
+            "comment_chars": len(feedback.comment or ""),
+            "duplicate": not stored,
+        },
+    )
+    if not stored:
+        return json_response(200, {"stored": False, "duplicate": True})
+    _record_feedback(tenant, feedback.rating)
+    return json_response(201, {"stored": True})
+
+
+def _record_feedback(tenant: str, rating: str) -> None:
+    """One ``Feedback`` data point (``Tenant``, ``Rating``), written as EMF to stdout now."""
+    metrics.add_dimension(name="Tenant", value=tenant)
+    metrics.add_dimension(name="Rating", value=rating)
+    metrics.add_metric(name=FEEDBACK_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
+def _request_id(event: Any, context: LambdaContext) -> str:
+    """API Gateway's request id (what the caller sees in ``X-Request-Id``), else Lambda's."""
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    value = request_context.get("requestId") if isinstance(request_context, dict) else None
+    if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
+        return value
+    return str(context.aws_request_id)

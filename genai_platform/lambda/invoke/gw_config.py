@@ -1,0 +1,580 @@
+"""The invoke function's configuration: ``GATEWAY_CONFIG`` and the other environment variables.
+
+Read and validated once, at cold start. A bad configuration is a deployment bug, not a caller
+error, so :func:`load_settings` raises :class:`ConfigError` listing every problem at once (each
+naming its key, showing the value and saying what is allowed) and the function fails loudly
+instead of serving with half a configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "BEDROCK",
+    "SAGEMAKER",
+    "BreakerPolicy",
+    "ConfigError",
+    "GatewayConfig",
+    "GuardrailRef",
+    "Limits",
+    "ModelTarget",
+    "RetryPolicy",
+    "Settings",
+    "Tenant",
+    "Timeouts",
+    "load_settings",
+    "parse_gateway_config",
+]
+
+BEDROCK = "bedrock"
+SAGEMAKER = "sagemaker"
+
+_ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_FEATURE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_TENANT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_PRINCIPAL_KEY = re.compile(r"\d{12}:(role|user):[\w+=,.@-]{1,128}")
+_GUARDRAIL_ID = re.compile(r"[a-z0-9]{1,64}")
+_GUARDRAIL_VERSION = re.compile(r"[1-9][0-9]{0,7}|DRAFT")
+_GUARDRAIL_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:guardrail/[a-z0-9]+")
+_SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+_RESERVED_FEATURES = frozenset({"other", "none"})
+
+
+class ConfigError(ValueError):
+    """The function's configuration is invalid; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid invoke function configuration:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class GuardrailRef:
+    """The Bedrock guardrail every request and response goes through."""
+
+    identifier: str
+    version: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class ModelTarget:
+    """An approved model behind an alias: a Bedrock model/inference profile or a SageMaker
+    inference component."""
+
+    alias: str
+    kind: str
+    model_id: str | None = None
+    endpoint_name: str | None = None
+    inference_component_name: str | None = None
+    fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """An application team: the IAM principals it calls with and what it may use."""
+
+    id: str
+    principals: tuple[str, ...]
+    aliases: tuple[str, ...]
+    monthly_token_quota: int
+    log_content: bool
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request size limits."""
+
+    max_body_bytes: int
+    max_messages: int
+    max_message_chars: int
+    max_system_chars: int
+    max_output_tokens: int
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-call connect/read timeouts and the total deadline of one request, in seconds."""
+
+    connect_seconds: float
+    read_seconds: float
+    deadline_seconds: float
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of throttled calls: exponential backoff with full jitter."""
+
+    max_attempts: int
+    base_delay_seconds: float
+    max_delay_seconds: float
+
+
+@dataclass(frozen=True)
+class BreakerPolicy:
+    """Circuit breaker per target: opens after N consecutive failures for T seconds."""
+
+    failure_threshold: int
+    open_seconds: float
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """The validated ``GATEWAY_CONFIG``."""
+
+    guardrail: GuardrailRef
+    models: Mapping[str, ModelTarget]
+    default_alias: str
+    tenants: tuple[Tenant, ...]
+    features: frozenset[str]
+    limits: Limits
+    timeouts: Timeouts
+    retry: RetryPolicy
+    breaker: BreakerPolicy
+    blocked_message: str
+
+    def tenant_for(self, principal_key: str) -> Tenant | None:
+        """The tenant a principal key (``<account>:role:<name>``) belongs to, if any."""
+        for tenant in self.tenants:
+            if principal_key in tenant.principals:
+                return tenant
+        return None
+
+    def default_alias_for(self, tenant: Tenant) -> str:
+        """The platform default alias when the tenant may use it, else the tenant's first."""
+        return self.default_alias if self.default_alias in tenant.aliases else tenant.aliases[0]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the invoke function reads from its environment."""
+
+    config: GatewayConfig
+    quota_table_name: str
+    kill_switch_parameter: str
+
+
+class _Checker:
+    """Collects problems while reading a JSON document, so all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, key: str, value: Any, allowed: str) -> None:
+        self.problems.append(f"{key}: got {_show(value)}; {allowed}")
+
+    def obj(
+        self, data: Any, key: str, allowed_keys: set[str], required: set[str]
+    ) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.fail(key, data, "must be a JSON object")
+            return {}
+        unknown = sorted(set(data) - allowed_keys)
+        if unknown:
+            self.problems.append(
+                f"{key}: unknown key(s) {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(allowed_keys))}"
+            )
+        for name in sorted(required - set(data)):
+            self.problems.append(f"{key}.{name}: is required")
+        return data
+
+    def string(
+        self, data: dict[str, Any], name: str, key: str, pattern: re.Pattern[str], allowed: str
+    ) -> str | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.fail(f"{key}.{name}", value, allowed)
+            return None
+        return value
+
+    def integer(self, data: dict[str, Any], name: str, key: str, low: int, high: int) -> int:
+        value = data.get(name)
+        if name not in data:
+            return low
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.fail(f"{key}.{name}", value, f"must be an integer from {low} to {high}")
+            return low
+        return value
+
+    def number(self, data: dict[str, Any], name: str, key: str, low: float, high: float) -> float:
+        value = data.get(name)
+        if name not in data:
+            return low
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not low < value <= high
+        ):
+            self.fail(
+                f"{key}.{name}", value, f"must be a number greater than {low} and at most {high}"
+            )
+            return low
+        return float(value)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def parse_gateway_config(text: str) -> GatewayConfig:
+    """Parse and validate ``GATEWAY_CONFIG``; :class:`ConfigError` lists every problem."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError([f"GATEWAY_CONFIG: is not valid JSON ({exc.msg} at {exc.pos})"]) from None
+    check = _Checker()
+    top = check.obj(
+        raw,
+        "GATEWAY_CONFIG",
+        {
+            "guardrail",
+            "models",
+            "default_alias",
+            "tenants",
+            "features",
+            "limits",
+            "timeouts",
+            "retry",
+            "breaker",
+            "blocked_message",
+        },
+        {
+            "guardrail",
+            "models",
+            "default_alias",
+            "tenants",
+            "limits",
+            "timeouts",
+            "retry",
+            "breaker",
+            "blocked_message",
+        },
+    )
+    guardrail = _guardrail(check, top.get("guardrail"))
+    models = _models(check, top.get("models"))
+    default_alias = top.get("default_alias")
+    if "default_alias" in top and default_alias not in models:
+        check.fail("default_alias", default_alias, f"must be one of the models: {sorted(models)}")
+    tenants = _tenants(check, top.get("tenants"), models)
+    features = _features(check, top.get("features", []))
+    limits = _limits(check, top.get("limits"))
+    timeouts = _timeouts(check, top.get("timeouts"))
+    retry = _retry(check, top.get("retry"))
+    breaker = _breaker(check, top.get("breaker"))
+    blocked = top.get("blocked_message")
+    if "blocked_message" in top and (
+        not isinstance(blocked, str) or not blocked.strip() or len(blocked) > 2000
+    ):
+        check.fail(
+            "blocked_message", blocked, "must be a non-empty string of at most 2000 characters"
+        )
+    if check.problems:
+        raise ConfigError(check.problems)
+    assert guardrail is not None and limits is not None and timeouts is not None
+    assert retry is not None and breaker is not None
+    return GatewayConfig(
+        guardrail=guardrail,
+        models=models,
+        default_alias=str(default_alias),
+        tenants=tenants,
+        features=features,
+        limits=limits,
+        timeouts=timeouts,
+        retry=retry,
+        breaker=breaker,
+        blocked_message=str(blocked),
+    )
+
+
+def _guardrail(check: _Checker, data: Any) -> GuardrailRef | None:
+    if data is None:
+        return None
+    obj = check.obj(
+        data, "guardrail", {"identifier", "version", "arn"}, {"identifier", "version", "arn"}
+    )
+    identifier = check.string(
+        obj,
+        "identifier",
+        "guardrail",
+        _GUARDRAIL_ID,
+        "must be a guardrail id (lower-case letters and digits)",
+    )
+    version = check.string(
+        obj,
+        "version",
+        "guardrail",
+        _GUARDRAIL_VERSION,
+        'must be a published version number such as "3" (or DRAFT)',
+    )
+    arn = check.string(
+        obj,
+        "arn",
+        "guardrail",
+        _GUARDRAIL_ARN,
+        "must be arn:aws:bedrock:<region>:<account>:guardrail/<id>",
+    )
+    if identifier and arn and not (arn.endswith("/" + identifier) or identifier == arn):
+        check.fail("guardrail.arn", arn, f"must be the ARN of guardrail {identifier!r}")
+    if identifier is None or version is None or arn is None:
+        return None
+    return GuardrailRef(identifier=identifier, version=version, arn=arn)
+
+
+def _models(check: _Checker, data: Any) -> dict[str, ModelTarget]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not data:
+        check.fail("models", data, "must be a non-empty object of alias -> model")
+        return {}
+    models: dict[str, ModelTarget] = {}
+    for alias, spec in data.items():
+        key = f"models.{alias}"
+        if not _ALIAS.fullmatch(alias):
+            check.fail("models", alias, "aliases must match [a-z0-9][a-z0-9_-]{0,63}")
+            continue
+        obj = check.obj(
+            spec,
+            key,
+            {"kind", "model_id", "endpoint_name", "inference_component_name", "fallback"},
+            {"kind"},
+        )
+        kind = obj.get("kind")
+        if "kind" in obj and kind not in (BEDROCK, SAGEMAKER):
+            check.fail(f"{key}.kind", kind, f"must be {BEDROCK!r} or {SAGEMAKER!r}")
+            continue
+        if kind == BEDROCK:
+            for extra in ("endpoint_name", "inference_component_name"):
+                if extra in obj:
+                    check.fail(f"{key}.{extra}", obj[extra], "is only allowed for sagemaker models")
+            model_id = obj.get("model_id")
+            if not isinstance(model_id, str) or not 1 <= len(model_id) <= 2048 or " " in model_id:
+                check.fail(
+                    f"{key}.model_id",
+                    model_id,
+                    "must be a Bedrock model id, inference profile id or ARN",
+                )
+                continue
+            models[alias] = ModelTarget(
+                alias, BEDROCK, model_id=model_id, fallback=obj.get("fallback")
+            )
+        elif kind == SAGEMAKER:
+            if "model_id" in obj:
+                check.fail(f"{key}.model_id", obj["model_id"], "is only allowed for bedrock models")
+            names: list[Any] = []
+            for name in ("endpoint_name", "inference_component_name"):
+                value = obj.get(name)
+                if not isinstance(value, str) or not _SAGEMAKER_NAME.fullmatch(value):
+                    check.fail(
+                        f"{key}.{name}",
+                        value,
+                        "must be a SageMaker name (letters, digits, hyphens; 1-63)",
+                    )
+                names.append(value)
+            if all(isinstance(n, str) and _SAGEMAKER_NAME.fullmatch(n) for n in names):
+                models[alias] = ModelTarget(
+                    alias,
+                    SAGEMAKER,
+                    endpoint_name=str(names[0]),
+                    inference_component_name=str(names[1]),
+                    fallback=obj.get("fallback"),
+                )
+    for alias, target in models.items():
+        fallback = target.fallback
+        if fallback is None:
+            continue
+        if not isinstance(fallback, str) or fallback not in models or fallback == alias:
+            check.fail(
+                f"models.{alias}.fallback",
+                fallback,
+                f"must be another model alias: {sorted(set(models) - {alias})}",
+            )
+    return models
+
+
+def _tenants(check: _Checker, data: Any, models: Mapping[str, ModelTarget]) -> tuple[Tenant, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not data:
+        check.fail("tenants", data, "must be a non-empty list of tenants")
+        return ()
+    tenants: list[Tenant] = []
+    seen_ids: set[str] = set()
+    seen_principals: dict[str, str] = {}
+    for index, spec in enumerate(data):
+        key = f"tenants[{index}]"
+        obj = check.obj(
+            spec,
+            key,
+            {"id", "principals", "aliases", "monthly_token_quota", "log_content"},
+            {"id", "principals", "aliases", "monthly_token_quota"},
+        )
+        tenant_id = check.string(obj, "id", key, _TENANT_ID, "must match [a-z0-9][a-z0-9_-]{0,63}")
+        if tenant_id in seen_ids:
+            check.fail(f"{key}.id", tenant_id, "must be unique across tenants")
+        seen_ids.add(str(tenant_id))
+        principals = obj.get("principals")
+        if (
+            not isinstance(principals, list)
+            or not principals
+            or not all(isinstance(p, str) and _PRINCIPAL_KEY.fullmatch(p) for p in principals)
+        ):
+            check.fail(
+                f"{key}.principals",
+                principals,
+                "must be a non-empty list of '<account>:role:<name>' or '<account>:user:<name>'",
+            )
+            principals = []
+        for principal in principals:
+            if principal in seen_principals:
+                check.fail(
+                    f"{key}.principals",
+                    principal,
+                    f"already belongs to tenant {seen_principals[principal]!r}",
+                )
+            seen_principals[principal] = str(tenant_id)
+        aliases = obj.get("aliases")
+        if (
+            not isinstance(aliases, list)
+            or not aliases
+            or not all(isinstance(a, str) and a in models for a in aliases)
+        ):
+            check.fail(
+                f"{key}.aliases",
+                aliases,
+                f"must be a non-empty list of model aliases from {sorted(models)}",
+            )
+            aliases = []
+        quota = check.integer(obj, "monthly_token_quota", key, 1, 10**15)
+        log_content = obj.get("log_content", False)
+        if not isinstance(log_content, bool):
+            check.fail(f"{key}.log_content", log_content, "must be true or false")
+        if tenant_id is not None:
+            tenants.append(
+                Tenant(
+                    tenant_id,
+                    tuple(principals),
+                    tuple(dict.fromkeys(aliases)),
+                    quota,
+                    log_content is True,
+                )
+            )
+    return tuple(tenants)
+
+
+def _features(check: _Checker, data: Any) -> frozenset[str]:
+    if not isinstance(data, list) or not all(
+        isinstance(f, str) and _FEATURE.fullmatch(f) and f not in _RESERVED_FEATURES for f in data
+    ):
+        check.fail(
+            "features",
+            data,
+            "must be a list of feature tags matching [a-z0-9][a-z0-9_-]{0,63} "
+            "(not 'other' or 'none', which are reserved)",
+        )
+        return frozenset()
+    if len(data) > 50:
+        check.fail("features", len(data), "at most 50 feature tags (metric cardinality)")
+    return frozenset(data)
+
+
+def _limits(check: _Checker, data: Any) -> Limits | None:
+    if data is None:
+        return None
+    names = {
+        "max_body_bytes",
+        "max_messages",
+        "max_message_chars",
+        "max_system_chars",
+        "max_output_tokens",
+    }
+    obj = check.obj(data, "limits", names, names)
+    return Limits(
+        max_body_bytes=check.integer(obj, "max_body_bytes", "limits", 1024, 10 * 1024 * 1024),
+        max_messages=check.integer(obj, "max_messages", "limits", 1, 1000),
+        max_message_chars=check.integer(obj, "max_message_chars", "limits", 1, 1_000_000),
+        max_system_chars=check.integer(obj, "max_system_chars", "limits", 1, 1_000_000),
+        max_output_tokens=check.integer(obj, "max_output_tokens", "limits", 1, 1_000_000),
+    )
+
+
+def _timeouts(check: _Checker, data: Any) -> Timeouts | None:
+    if data is None:
+        return None
+    names = {"connect_seconds", "read_seconds", "deadline_seconds"}
+    obj = check.obj(data, "timeouts", names, names)
+    timeouts = Timeouts(
+        connect_seconds=check.number(obj, "connect_seconds", "timeouts", 0, 60),
+        read_seconds=check.number(obj, "read_seconds", "timeouts", 0, 900),
+        deadline_seconds=check.number(obj, "deadline_seconds", "timeouts", 0, 900),
+    )
+    if timeouts.deadline_seconds < timeouts.read_seconds and "deadline_seconds" in obj:
+        check.fail(
+            "timeouts.deadline_seconds",
+            obj["deadline_seconds"],
+            f"must be at least timeouts.read_seconds ({obj.get('read_seconds')})",
+        )
+    return timeouts
+
+
+def _retry(check: _Checker, data: Any) -> RetryPolicy | None:
+    if data is None:
+        return None
+    names = {"max_attempts", "base_delay_seconds", "max_delay_seconds"}
+    obj = check.obj(data, "retry", names, names)
+    retry = RetryPolicy(
+        max_attempts=check.integer(obj, "max_attempts", "retry", 1, 10),
+        base_delay_seconds=check.number(obj, "base_delay_seconds", "retry", 0, 60),
+        max_delay_seconds=check.number(obj, "max_delay_seconds", "retry", 0, 300),
+    )
+    if retry.max_delay_seconds < retry.base_delay_seconds and "max_delay_seconds" in obj:
+        check.fail(
+            "retry.max_delay_seconds",
+            obj["max_delay_seconds"],
+            f"must be at least retry.base_delay_seconds ({obj.get('base_delay_seconds')})",
+        )
+    return retry
+
+
+def _breaker(check: _Checker, data: Any) -> BreakerPolicy | None:
+    if data is None:
+        return None
+    names = {"failure_threshold", "open_seconds"}
+    obj = check.obj(data, "breaker", names, names)
+    return BreakerPolicy(
+        failure_threshold=check.integer(obj, "failure_threshold", "breaker", 1, 1000),
+        open_seconds=check.number(obj, "open_seconds", "breaker", 0, 3600),
+    )
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Read the function's environment; :class:`ConfigError` lists every problem."""
+    problems: list[str] = []
+    config: GatewayConfig | None = None
+    text = environ.get("GATEWAY_CONFIG")
+    if not text:
+        problems.append("GATEWAY_CONFIG: is not set; the function needs its gateway config")
+    else:
+        try:
+            config = parse_gateway_config(text)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    table = environ.get("QUOTA_TABLE_NAME", "")
+    if not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", table):
+        problems.append(f"QUOTA_TABLE_NAME: got {table!r}; must be a DynamoDB table name")
+    parameter = environ.get("KILL_SWITCH_PARAMETER", "")
+    if not re.fullmatch(r"/?[a-zA-Z0-9_.\-/]{1,1011}", parameter):
+        problems.append(f"KILL_SWITCH_PARAMETER: got {parameter!r}; must be an SSM parameter name")
+    if problems or config is None:
+        raise ConfigError(problems)
+    return Settings(config=config, quota_table_name=table, kill_switch_parameter=parameter)

@@ -1,0 +1,662 @@
+"""The guarded inference gateway: ``POST /v1/chat`` and ``GET /v1/models``.
+
+Plain functions over an explicit :class:`Runtime` (clients, quota store, kill switch, breakers,
+clock, sleep, random source, logger, metrics sink), so every behaviour is testable without AWS
+and without waiting. ``invoke_app.lambda_handler`` builds the real runtime once per execution
+environment and calls :func:`handle`.
+
+A chat request goes through, in order:
+
+1. identity: the tenant is the one whose ``principals`` contain the caller's IAM principal
+   from ``requestContext.identity`` (403 if none). Nothing in the body can choose it;
+2. the body: a 400 naming the field for anything malformed (see ``gw_request``);
+3. the model alias: the requested one or the tenant's default; 403 listing the tenant's aliases
+   if it is not one of them;
+4. the kill switch (SSM parameter ``on``): 503 ``ServiceDisabled`` with ``Retry-After``;
+5. the quota: one conditional DynamoDB update reserves the estimated tokens; 429
+   ``QuotaExceeded`` with the reset time and ``Retry-After``;
+6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail, or
+   ``ApplyGuardrail`` (input) -> SageMaker ``InvokeEndpoint`` -> ``ApplyGuardrail`` (output).
+   Throttling is retried with backoff and full jitter; timeouts and failures feed the target's
+   circuit breaker; while the breaker is open, or while an inference component wakes from zero,
+   the alias's ``fallback`` serves (one hop, only if the tenant may use it), else 503 with
+   ``Retry-After``;
+7. the quota reservation is settled with the tokens actually used (refunded on failure).
+
+``GET /v1/models`` lists the caller tenant's aliases; it costs nothing, so the kill switch does
+not apply to it.
+
+Logs carry ids, sizes, token counts, status and latency; prompt and completion text only for a
+tenant with ``log_content``, and then masked. Nothing a caller can send ends in a 500: those
+are reserved for bugs, and say only the request id.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from gw_breaker import OPEN, BreakerRegistry
+from gw_common import (
+    HttpError,
+    caller_identity,
+    error_response,
+    json_response,
+    parse_json_body,
+)
+from gw_config import BEDROCK, GatewayConfig, ModelTarget, Settings, Tenant
+from gw_masking import mask
+from gw_metrics import (
+    BREAKER_OPENS,
+    ERRORS,
+    FALLBACKS,
+    GUARDRAIL_INTERVENTIONS,
+    INPUT_TOKENS,
+    LATENCY,
+    OUTPUT_TOKENS,
+    QUOTA_REJECTIONS,
+    REQUESTS,
+    THROTTLES,
+    Dimensions,
+    MetricsRecorder,
+)
+from gw_quota import QuotaExceeded, Reservation, TokenQuota, iso, seconds_until
+from gw_request import FEATURE_NONE, ChatRequest, feature_dimension, parse_chat_request
+from gw_retry import DeadlineExceeded, call_with_retry
+from gw_targets import (
+    CONNECTION,
+    GUARDRAIL_INTERVENED,
+    REJECTED,
+    THROTTLED,
+    UNEXPECTED,
+    WAKING,
+    Completion,
+    apply_guardrail,
+    bedrock_converse,
+    classify_error,
+    rejection_message,
+    sagemaker_chat,
+)
+
+__all__ = [
+    "KILL_SWITCH_RETRY_AFTER_SECONDS",
+    "UNAVAILABLE_RETRY_AFTER_SECONDS",
+    "WAKING_RETRY_AFTER_SECONDS",
+    "Runtime",
+    "handle",
+    "kill_switch_engaged",
+]
+
+KILL_SWITCH_RETRY_AFTER_SECONDS = 300
+"""``Retry-After`` while the kill switch is on."""
+WAKING_RETRY_AFTER_SECONDS = 60
+"""``Retry-After`` while an inference component scales out from zero (takes minutes)."""
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+"""``Retry-After`` after a failed call that did not open the breaker."""
+DEADLINE_SAFETY_SECONDS = 1.0
+"""Time kept back from the Lambda timeout to answer (and settle the quota) after a deadline."""
+
+_UNKNOWN = "unknown"
+_ROUTES = {("POST", "/v1/chat"): "chat", ("GET", "/v1/models"): "models"}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Runtime:
+    """Everything the gateway talks to, injected. Clients are zero-argument providers so the
+    real ones are created lazily, once."""
+
+    settings: Settings
+    bedrock: Callable[[], Any]
+    sagemaker: Callable[[], Any]
+    quota: TokenQuota
+    kill_switch: Callable[[], str]
+    breakers: BreakerRegistry
+    logger: Any
+    emit_metrics: Callable[[MetricsRecorder], None]
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = _utcnow
+    sleep: Callable[[float], None] = time.sleep
+    uniform: Callable[[float, float], float] = random.uniform
+    new_id: Callable[[], str] = _uuid
+
+    @property
+    def config(self) -> GatewayConfig:
+        return self.settings.config
+
+
+class _TargetUnavailable(Exception):
+    """A target could not serve now (breaker open, waking, throttled, failed, timed out)."""
+
+    def __init__(self, alias: str, reason: str, retry_after: int) -> None:
+        super().__init__(f"model {alias} unavailable: {reason}")
+        self.alias = alias
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass
+class _RequestState:
+    """What one request has learned so far (for the log line and the metrics)."""
+
+    request_id: str
+    started: float
+    recorder: MetricsRecorder = field(default_factory=MetricsRecorder)
+    tenant: Tenant | None = None
+    feature: str = FEATURE_NONE
+    model: str = "none"
+    log: dict[str, Any] = field(default_factory=dict)
+
+    def dims(self, model: str | None = None) -> Dimensions:
+        tenant = self.tenant.id if self.tenant else _UNKNOWN
+        return Dimensions(tenant=tenant, feature=self.feature, model=model or self.model)
+
+
+def handle(
+    event: dict[str, Any], runtime: Runtime, *, remaining_millis: int | None = None
+) -> dict[str, Any]:
+    """Answer one API Gateway proxy event. Never raises."""
+    if not isinstance(event, dict):
+        event = {}
+    request_id = _request_id(event, runtime)
+    state = _RequestState(request_id=request_id, started=runtime.clock())
+    route = _route(event)
+    try:
+        response = _dispatch(event, route, runtime, state, remaining_millis)
+    except HttpError as exc:
+        response = exc.response()
+        state.log["error_code"] = exc.code
+        if exc.field is not None:
+            state.log["error_field"] = exc.field
+    except Exception:
+        runtime.logger.exception(
+            "unhandled error", extra={"request_id": request_id, "route": route or "unknown"}
+        )
+        response = error_response(
+            500,
+            "InternalError",
+            f"internal error; quote request id {request_id} to the platform team",
+        )
+        state.log["error_code"] = "InternalError"
+    response["headers"]["X-Request-Id"] = request_id
+    _finish(route, response, runtime, state)
+    return response
+
+
+def _request_id(event: dict[str, Any], runtime: Runtime) -> str:
+    context = event.get("requestContext")
+    value = context.get("requestId") if isinstance(context, dict) else None
+    if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
+        return value
+    return runtime.new_id()
+
+
+def _route(event: dict[str, Any]) -> str | None:
+    method = event.get("httpMethod")
+    for key in ("resource", "path"):
+        path = event.get(key)
+        if isinstance(method, str) and isinstance(path, str):
+            route = _ROUTES.get((method.upper(), path.rstrip("/") or "/"))
+            if route:
+                return route
+    return None
+
+
+def _dispatch(
+    event: dict[str, Any],
+    route: str | None,
+    runtime: Runtime,
+    state: _RequestState,
+    remaining_millis: int | None,
+) -> dict[str, Any]:
+    identity = caller_identity(event)
+    if identity is None:
+        raise HttpError(403, "AccessDenied", "the request carries no IAM caller identity")
+    tenant = runtime.config.tenant_for(identity.principal_key)
+    if tenant is None:
+        raise HttpError(
+            403,
+            "AccessDenied",
+            f"principal {identity.principal_key} is not registered with any tenant of the gateway",
+        )
+    state.tenant = tenant
+    state.log["principal"] = identity.principal_key
+    if route == "models":
+        return _list_models(tenant, runtime.config)
+    if route == "chat":
+        return _chat(event, tenant, runtime, state, remaining_millis)
+    method, path = event.get("httpMethod"), event.get("path")
+    if any(p == path for (_, p) in _ROUTES):
+        raise HttpError(
+            405, "MethodNotAllowed", f"method {str(method)[:10]} is not allowed on {path}"
+        )
+    raise HttpError(404, "NotFound", "no such route; use POST /v1/chat or GET /v1/models")
+
+
+def _list_models(tenant: Tenant, config: GatewayConfig) -> dict[str, Any]:
+    default = config.default_alias_for(tenant)
+    models = [
+        {"alias": alias, "kind": config.models[alias].kind, "default": alias == default}
+        for alias in tenant.aliases
+    ]
+    return json_response(200, {"models": models})
+
+
+def _chat(
+    event: dict[str, Any],
+    tenant: Tenant,
+    runtime: Runtime,
+    state: _RequestState,
+    remaining_millis: int | None,
+) -> dict[str, Any]:
+    config = runtime.config
+    body = parse_json_body(event, max_bytes=config.limits.max_body_bytes)
+    request = parse_chat_request(body, config.limits)
+    state.feature = feature_dimension(request.feature, config.features)
+    state.log.update(
+        messages=len(request.messages),
+        input_chars=request.input_chars,
+        max_tokens=request.max_tokens,
+    )
+    alias = request.model or config.default_alias_for(tenant)
+    state.model = alias if alias in config.models else "other"
+    state.log["requested_model"] = alias if alias in config.models else "other"
+    if alias not in tenant.aliases:
+        raise HttpError(
+            403,
+            "ModelNotAllowed",
+            f"model {alias!r} is not available to tenant {tenant.id}; "
+            f"allowed: {', '.join(tenant.aliases)}",
+            field="model",
+        )
+    if kill_switch_engaged(runtime):
+        raise HttpError(
+            503,
+            "ServiceDisabled",
+            "the inference gateway is switched off by the platform's cost controls",
+            headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
+        )
+    reservation = _reserve(request, tenant, runtime, state)
+    try:
+        served, completion = _serve(request, alias, tenant, runtime, state, remaining_millis)
+    except BaseException:
+        _quota_safely(runtime, state, "refund", lambda: runtime.quota.refund(reservation))
+        raise
+    used = completion.input_tokens + completion.output_tokens
+    _quota_safely(runtime, state, "settle", lambda: runtime.quota.settle(reservation, used))
+    return _chat_response(request, alias, served, completion, runtime, state)
+
+
+def kill_switch_engaged(runtime: Runtime) -> bool:
+    """True when the kill-switch parameter reads ``on``.
+
+    Fails OPEN: if the parameter cannot be read, the gateway keeps serving (and logs it) -- the
+    switch is a cost control, and an SSM hiccup must not take every product down.
+    """
+    try:
+        value = runtime.kill_switch()
+    except Exception as exc:
+        runtime.logger.warning(
+            "kill switch unreadable; serving", extra={"error_type": type(exc).__name__}
+        )
+        return False
+    normalized = str(value).strip().lower()
+    if normalized not in ("on", "off"):
+        runtime.logger.warning(
+            "kill switch has an unexpected value; serving", extra={"value": str(value)[:16]}
+        )
+    return normalized == "on"
+
+
+def _reserve(
+    request: ChatRequest, tenant: Tenant, runtime: Runtime, state: _RequestState
+) -> Reservation:
+    now = runtime.now()
+    try:
+        reservation = runtime.quota.reserve(
+            tenant.id, request.estimated_tokens, tenant.monthly_token_quota, now
+        )
+    except QuotaExceeded as exc:
+        state.recorder.add(QUOTA_REJECTIONS, 1, state.dims())
+        raise HttpError(
+            429,
+            "QuotaExceeded",
+            f"tenant {tenant.id} has used its monthly token quota "
+            f"({tenant.monthly_token_quota} tokens; this request needs up to "
+            f"{request.estimated_tokens}); it resets at {iso(exc.resets_at)}",
+            headers={"Retry-After": str(seconds_until(exc.resets_at, now))},
+        ) from None
+    except Exception as exc:
+        runtime.logger.error(
+            "quota store unavailable",
+            extra={"request_id": state.request_id, "error_type": type(exc).__name__},
+        )
+        raise HttpError(
+            503,
+            "QuotaUnavailable",
+            "the token quota could not be checked; try again shortly",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+        ) from None
+    state.log["reserved_tokens"] = reservation.tokens
+    return reservation
+
+
+def _quota_safely(
+    runtime: Runtime, state: _RequestState, action: str, call: Callable[[], None]
+) -> None:
+    """Settle/refund without failing the response: the model already answered (or failed)."""
+    try:
+        call()
+    except Exception as exc:
+        runtime.logger.error(
+            f"quota {action} failed",
+            extra={"request_id": state.request_id, "error_type": type(exc).__name__},
+        )
+
+
+def _serve(
+    request: ChatRequest,
+    alias: str,
+    tenant: Tenant,
+    runtime: Runtime,
+    state: _RequestState,
+    remaining_millis: int | None,
+) -> tuple[str, Completion]:
+    """The model that served and its completion: the alias, or its fallback when unavailable."""
+    config = runtime.config
+    budget = config.timeouts.deadline_seconds
+    if remaining_millis is not None:
+        budget = min(budget, remaining_millis / 1000 - DEADLINE_SAFETY_SECONDS)
+    deadline = runtime.clock() + budget
+    target = config.models[alias]
+    try:
+        return alias, _call_target(target, request, tenant, runtime, state, deadline)
+    except _TargetUnavailable as unavailable:
+        fallback = target.fallback
+        state.log["unavailable_reason"] = unavailable.reason
+        if fallback is None or fallback not in tenant.aliases:
+            raise _unavailable_error(unavailable) from None
+        state.recorder.add(FALLBACKS, 1, state.dims(alias))
+        state.log["fallback_reason"] = unavailable.reason
+        try:
+            completion = _call_target(
+                config.models[fallback], request, tenant, runtime, state, deadline
+            )
+        except _TargetUnavailable as second:
+            raise _unavailable_error(
+                unavailable, retry_after=min(unavailable.retry_after, second.retry_after)
+            ) from None
+        return fallback, completion
+
+
+def _unavailable_error(
+    unavailable: _TargetUnavailable, retry_after: int | None = None
+) -> HttpError:
+    reasons = {
+        "breaker_open": "is failing and temporarily switched off",
+        WAKING: "is starting up from zero capacity",
+        THROTTLED: "is throttling requests",
+        CONNECTION: "could not be reached",
+        "deadline": "did not answer within the request deadline",
+    }
+    reason = reasons.get(unavailable.reason, "failed to answer")
+    seconds = unavailable.retry_after if retry_after is None else retry_after
+    return HttpError(
+        503,
+        "ModelUnavailable",
+        f"model {unavailable.alias} {reason} and no fallback is available; retry later",
+        headers={"Retry-After": str(max(1, seconds))},
+    )
+
+
+def _call_target(
+    target: ModelTarget,
+    request: ChatRequest,
+    tenant: Tenant,
+    runtime: Runtime,
+    state: _RequestState,
+    deadline: float,
+) -> Completion:
+    """One target, behind its breaker, with retries; :class:`_TargetUnavailable` if it can't.
+
+    Every path that got past ``breaker.allow()`` reports back to the breaker exactly once:
+    success (the model answered, even if it refused the request), failure (timeout, error,
+    throttling that outlasted the retries) or release (no verdict: waking from zero, deadline
+    already spent, guardrail trouble, or a bug in this code).
+    """
+    breaker = runtime.breakers.for_target(target.alias)
+    if not breaker.allow():
+        raise _TargetUnavailable(target.alias, "breaker_open", breaker.retry_after_seconds())
+    verdict_given = False
+    try:
+        if target.kind != BEDROCK and _guardrail(
+            runtime, state, deadline, "INPUT", _texts(request)
+        ):
+            return Completion(runtime.config.blocked_message, "guardrail_intervened", 0, 0, True)
+        started = runtime.clock()
+        try:
+            completion = _with_retry(
+                lambda: _invoke(target, request, tenant, runtime, state),
+                target.kind,
+                target.alias,
+                runtime,
+                state,
+                deadline,
+            )
+        except DeadlineExceeded:
+            raise _TargetUnavailable(
+                target.alias, "deadline", UNAVAILABLE_RETRY_AFTER_SECONDS
+            ) from None
+        except Exception as exc:
+            kind = classify_error(exc, target.kind)
+            state.log.setdefault("model_errors", []).append(f"{target.alias}:{kind}")
+            if kind == WAKING:
+                raise _TargetUnavailable(target.alias, WAKING, WAKING_RETRY_AFTER_SECONDS) from None
+            if kind == UNEXPECTED:
+                raise
+            if kind == REJECTED:
+                breaker.record_success()
+                verdict_given = True
+                raise HttpError(
+                    400,
+                    "ModelRejectedRequest",
+                    f"model {target.alias} rejected the conversation: {rejection_message(exc)}",
+                    field="messages",
+                ) from None
+            verdict_given = True
+            if breaker.record_failure():
+                state.recorder.add(BREAKER_OPENS, 1, state.dims(target.alias))
+                runtime.logger.warning(
+                    "circuit breaker opened",
+                    extra={"request_id": state.request_id, "model": target.alias, "cause": kind},
+                )
+            retry_after = (
+                breaker.retry_after_seconds()
+                if breaker.state == OPEN
+                else UNAVAILABLE_RETRY_AFTER_SECONDS
+            )
+            raise _TargetUnavailable(target.alias, kind, retry_after) from None
+        breaker.record_success()
+        verdict_given = True
+        latency_ms = (runtime.clock() - started) * 1000
+        state.recorder.add(LATENCY, latency_ms, state.dims(target.alias))
+        state.log["model_latency_ms"] = round(latency_ms, 1)
+        if target.kind != BEDROCK and _guardrail(
+            runtime, state, deadline, "OUTPUT", [completion.text]
+        ):
+            completion = replace(
+                completion, stop_reason="guardrail_intervened", guardrail_intervened=True
+            )
+        return completion
+    finally:
+        if not verdict_given:
+            breaker.release()
+
+
+def _invoke(
+    target: ModelTarget,
+    request: ChatRequest,
+    tenant: Tenant,
+    runtime: Runtime,
+    state: _RequestState,
+) -> Completion:
+    if target.kind == BEDROCK:
+        metadata = {"tenant": tenant.id, "feature": state.feature, "request_id": state.request_id}
+        return bedrock_converse(
+            runtime.bedrock(), target, request, runtime.config.guardrail, metadata
+        )
+    return sagemaker_chat(runtime.sagemaker(), target, request)
+
+
+def _with_retry(
+    call: Callable[[], Completion],
+    kind: str,
+    alias: str,
+    runtime: Runtime,
+    state: _RequestState,
+    deadline: float,
+) -> Completion:
+    def count_throttle(exc: Exception) -> None:
+        if classify_error(exc, kind) == THROTTLED:
+            state.recorder.add(THROTTLES, 1, state.dims(alias))
+
+    return call_with_retry(
+        call,
+        policy=runtime.config.retry,
+        deadline=deadline,
+        is_retryable=lambda exc: classify_error(exc, kind) in (THROTTLED, CONNECTION),
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        uniform=runtime.uniform,
+        on_retryable_failure=count_throttle,
+    )
+
+
+def _texts(request: ChatRequest) -> list[str]:
+    texts = [request.system] if request.system else []
+    return texts + [m.content for m in request.messages]
+
+
+def _guardrail(
+    runtime: Runtime, state: _RequestState, deadline: float, source: str, texts: list[str]
+) -> bool:
+    """``ApplyGuardrail`` with retries; fails CLOSED (503) -- unguarded text is never served."""
+    guardrail = runtime.config.guardrail
+    try:
+        return call_with_retry(
+            lambda: apply_guardrail(runtime.bedrock(), guardrail, source, texts),
+            policy=runtime.config.retry,
+            deadline=deadline,
+            is_retryable=lambda exc: classify_error(exc, BEDROCK) in (THROTTLED, CONNECTION),
+            clock=runtime.clock,
+            sleep=runtime.sleep,
+            uniform=runtime.uniform,
+        )
+    except Exception as exc:
+        runtime.logger.error(
+            "guardrail unavailable",
+            extra={
+                "request_id": state.request_id,
+                "source": source,
+                "cause": classify_error(exc, BEDROCK),
+                "error_type": type(exc).__name__,
+            },
+        )
+        raise HttpError(
+            503,
+            "GuardrailUnavailable",
+            "the platform guardrail could not check this request; retry later",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+        ) from None
+
+
+def _chat_response(
+    request: ChatRequest,
+    requested: str,
+    served: str,
+    completion: Completion,
+    runtime: Runtime,
+    state: _RequestState,
+) -> dict[str, Any]:
+    config = runtime.config
+    dims = state.dims(served)
+    state.recorder.add(INPUT_TOKENS, completion.input_tokens, dims)
+    state.recorder.add(OUTPUT_TOKENS, completion.output_tokens, dims)
+    intervened = completion.guardrail_intervened
+    if intervened:
+        state.recorder.add(GUARDRAIL_INTERVENTIONS, 1, dims)
+    text = config.blocked_message if intervened else completion.text
+    response_id = runtime.new_id()
+    state.log.update(
+        response_id=response_id,
+        served_model=served,
+        fallback=served != requested,
+        input_tokens=completion.input_tokens,
+        output_tokens=completion.output_tokens,
+        output_chars=len(text),
+        stop_reason=completion.stop_reason,
+        guardrail_intervened=intervened,
+    )
+    if state.tenant is not None and state.tenant.log_content:
+        state.log["prompt_masked"] = [mask(t) for t in _texts(request)]
+        state.log["completion_masked"] = mask(completion.text)
+    body = {
+        "response_id": response_id,
+        "model": served,
+        "requested_model": requested,
+        "fallback": served != requested,
+        "output": {"role": "assistant", "content": text},
+        "stop_reason": completion.stop_reason,
+        "usage": {
+            "input_tokens": completion.input_tokens,
+            "output_tokens": completion.output_tokens,
+        },
+        "guardrail": {
+            "intervened": intervened,
+            "action": GUARDRAIL_INTERVENED if intervened else "NONE",
+        },
+    }
+    return json_response(200, body)
+
+
+def _finish(
+    route: str | None, response: dict[str, Any], runtime: Runtime, state: _RequestState
+) -> None:
+    """Count the request, write the one log line, emit the metrics."""
+    status = int(response["statusCode"])
+    if route == "chat":
+        state.recorder.add(REQUESTS, 1, state.dims())
+    # The kill switch is a deliberate 503 (the cost controls flipped it), not a fault.
+    if status >= 500 and state.log.get("error_code") != "ServiceDisabled":
+        state.recorder.add(ERRORS, 1, state.dims())
+    latency_ms = round((runtime.clock() - state.started) * 1000, 1)
+    runtime.logger.info(
+        "request served",
+        extra={
+            "request_id": state.request_id,
+            "route": route or "unknown",
+            "status": status,
+            "tenant": state.tenant.id if state.tenant else _UNKNOWN,
+            "feature": state.feature,
+            "model": state.model,
+            "latency_ms": latency_ms,
+            "response_bytes": len(response.get("body") or ""),
+            **state.log,
+        },
+    )
+    try:
+        runtime.emit_metrics(state.recorder)
+    except Exception as exc:
+        runtime.logger.error("metrics not emitted", extra={"error_type": type(exc).__name__})

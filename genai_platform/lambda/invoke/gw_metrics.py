@@ -1,0 +1,96 @@
+"""The gateway's CloudWatch metrics (embedded metric format, namespace ``GenAiPlatform``).
+
+Every metric carries exactly three dimensions, ``Tenant``, ``Feature`` and ``Model``, with
+bounded cardinality: tenants and model aliases come from the configuration (``unknown`` /
+``none`` / ``other`` otherwise) and feature tags outside the configured list fold into
+``other``. One request can touch two models (the requested one and its fallback), so metrics
+are collected per request and written as one EMF document per dimension set at the end.
+
+``Requests`` counts chat requests whatever their outcome; ``Errors`` counts 5xx answers except
+the kill switch's deliberate 503. ``Fallbacks`` is recorded under the model that could not
+serve, ``InputTokens``/``OutputTokens``/``Latency`` (model call, ms) under the one that did.
+
+Powertools' default ``service`` dimension is switched off so the dimension set is exactly the
+documented one that dashboards and alarms query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+__all__ = [
+    "BREAKER_OPENS",
+    "ERRORS",
+    "FALLBACKS",
+    "GUARDRAIL_INTERVENTIONS",
+    "INPUT_TOKENS",
+    "LATENCY",
+    "OUTPUT_TOKENS",
+    "QUOTA_REJECTIONS",
+    "REQUESTS",
+    "THROTTLES",
+    "Dimensions",
+    "MetricsRecorder",
+    "emit_emf",
+]
+
+INPUT_TOKENS = "InputTokens"
+OUTPUT_TOKENS = "OutputTokens"
+LATENCY = "Latency"
+GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
+THROTTLES = "Throttles"
+QUOTA_REJECTIONS = "QuotaRejections"
+BREAKER_OPENS = "BreakerOpens"
+FALLBACKS = "Fallbacks"
+REQUESTS = "Requests"
+ERRORS = "Errors"
+
+_UNITS = {LATENCY: MetricUnit.Milliseconds}
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """``Tenant``, ``Feature`` and ``Model`` of a data point."""
+
+    tenant: str
+    feature: str
+    model: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"Tenant": self.tenant, "Feature": self.feature, "Model": self.model}
+
+
+@dataclass
+class MetricsRecorder:
+    """The data points of one request, grouped by dimension set."""
+
+    points: dict[Dimensions, dict[str, list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+    def add(self, name: str, value: float, dimensions: Dimensions) -> None:
+        """Record ``value`` of metric ``name`` (unit: ms for ``Latency``, else Count)."""
+        self.points[dimensions][name].append(float(value))
+
+    def total(self, name: str, *, model: str | None = None) -> float:
+        """Sum of ``name`` over all dimension sets (optionally one model): for tests and logs."""
+        return sum(
+            sum(values.get(name, []))
+            for dims, values in self.points.items()
+            if model is None or dims.model == model
+        )
+
+
+def emit_emf(recorder: MetricsRecorder, namespace: str) -> None:
+    """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them)."""
+    for dimensions, values in recorder.points.items():
+        metrics = EphemeralMetrics(namespace=namespace, service="")
+        for key, value in dimensions.as_dict().items():
+            metrics.add_dimension(name=key, value=value)
+        for name, points in values.items():
+            for point in points:
+                metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
+        metrics.flush_metrics()
