@@ -34,6 +34,9 @@ _EXPORTS: dict[str, str] = {
     "ModelCatalog": "genai_platform.constructs.model_catalog",
     "ModelSpec": "genai_platform.constructs.model_catalog",
     "GovernanceStack": "genai_platform.stacks.governance",
+    "GuardedInferenceApi": "genai_platform.patterns.guarded_inference_api",
+    "GatewayCallerRole": "genai_platform.patterns.guarded_inference_api",
+    "Tenant": "genai_platform.patterns.guarded_inference_api",
     "Guardrail": "genai_platform.constructs.guardrail",
     "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
@@ -57,8 +60,10 @@ __all__ = [
     "DataAccountStack",
     "DataCapture",
     "EndpointMode",
+    "GatewayCallerRole",
     "GenAiAccountStack",
     "GovernanceStack",
+    "GuardedInferenceApi",
     "Guardrail",
     "GuardrailEnforcement",
     "InferenceEndpoint",
@@ -68,6 +73,7 @@ __all__ = [
     "PlatformConfig",
     "PlatformStacks",
     "PrivateNetwork",
+    "Tenant",
     "acknowledge",
     "add_nag_packs",
     "build_platform",
@@ -98,6 +104,11 @@ if TYPE_CHECKING:
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
+    from genai_platform.patterns.guarded_inference_api import (
+        GatewayCallerRole,
+        GuardedInferenceApi,
+        Tenant,
+    )
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
     from genai_platform.stacks import (
         AccountStack,

@@ -41,6 +41,7 @@ from genai_platform.endpoint_services import (
 __all__ = [
     "REQUIRED_COST_ALLOCATION_TAGS",
     "AccountsConfig",
+    "ApiConfig",
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
@@ -51,6 +52,7 @@ __all__ = [
     "ModelsConfig",
     "NetworkConfig",
     "PlatformConfig",
+    "TenantConfig",
     "default_config_text",
     "load_config",
     "parse_config",
@@ -474,6 +476,58 @@ class EndpointConfig(_Model):
         return value
 
 
+class TenantConfig(_Model):
+    """One ``[[tenants]]`` entry: an application team that calls the inference API.
+
+    The application account stack creates the tenant's caller role
+    (``<name>-<tenant id>-gateway-caller``); the API admits that role and ``extra_principals``.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+    """Tenant id (lowercase letters, digits, hyphens; 3-32 characters)."""
+    aliases: list[str] = Field(min_length=1)
+    """Model aliases (from ``[models.aliases]`` or ``[api.self_hosted]``) the tenant may use."""
+    monthly_token_quota: int = Field(default=1_000_000, gt=0)
+    """Input + output tokens per calendar month (UTC) before requests get 429."""
+    rate_limit_rps: float = Field(default=10, gt=0)
+    """Usage-plan steady request rate per second."""
+    burst_limit: int = Field(default=20, gt=0)
+    """Usage-plan burst."""
+    monthly_request_quota: int = Field(default=100_000, gt=0)
+    """Usage-plan requests per month."""
+    log_content: bool = False
+    """Log prompts and completions (personal data masked) for this tenant (default false)."""
+    trusted_principal_arn: str | None = None
+    """Who may assume the caller role (default: the application account's root, i.e. roles
+    the account's admins allow)."""
+    extra_principals: list[str] = Field(default_factory=list)
+    """Further IAM role ARNs of the application account admitted for this tenant."""
+
+
+class ApiConfig(_Model):
+    """``[api]``: the guarded inference API in the generative-AI account."""
+
+    enabled: bool = True
+    """Build the API when ``[[tenants]]`` are configured (default true)."""
+    endpoint_type: Literal["REGIONAL", "PRIVATE"] = "REGIONAL"
+    """REGIONAL, or PRIVATE through an execute-api VPC endpoint in the private network."""
+    stage_name: str = Field(default="prod", pattern=r"^[a-zA-Z0-9_]{1,64}$")
+    throttle_rate_limit: float = Field(default=50, gt=0)
+    """Stage-wide steady request rate per second."""
+    throttle_burst_limit: int = Field(default=100, gt=0)
+    waf_rate_limit: int = Field(default=2000, ge=10, le=2_000_000_000)
+    """Requests per 5 minutes per client IP before WAF blocks."""
+    self_hosted: dict[str, str] = Field(default_factory=dict)
+    """Alias -> ``[[endpoints]]`` name, for self-hosted models callers may choose."""
+    fallbacks: dict[str, str] = Field(default_factory=dict)
+    """Alias -> alias served while the first is failing or waking from zero."""
+    features: list[str] = Field(default_factory=list)
+    """Feature tags kept as metric dimensions (others fold into "other")."""
+    waf_count_rules: list[str] = Field(default_factory=lambda: ["SizeRestrictions_BODY"])
+    """Managed common-rule-set rules only counted, not blocking (default: the 8 KB body
+    limit, which long chats exceed)."""
+
+
 class LoggingConfig(_Model):
     """``[logging]``: Bedrock model invocation logging in the generative-AI account."""
 
@@ -537,6 +591,9 @@ class PlatformConfig(_Model):
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     """Self-hosted model endpoints in the generative-AI account (default none)."""
+    api: ApiConfig = Field(default_factory=ApiConfig)
+    tenants: list[TenantConfig] = Field(default_factory=list)
+    """Application teams allowed to call the inference API (default none: no API is built)."""
 
     @field_validator("name")
     @classmethod
@@ -596,6 +653,58 @@ class PlatformConfig(_Model):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"{twice!r} used by more than one endpoint; names must be unique")
+        return value
+
+    @field_validator("api")
+    @classmethod
+    def _api_references(cls, value: ApiConfig, info: ValidationInfo) -> ApiConfig:
+        problems = []
+        endpoints = {e.name for e in info.data.get("endpoints", [])}
+        models = info.data.get("models")
+        bedrock_aliases = set(models.aliases) if models is not None else set()
+        for alias, endpoint in value.self_hosted.items():
+            if endpoint not in endpoints:
+                problems.append(
+                    f"self_hosted.{alias}: {endpoint!r} is not an [[endpoints]] name; "
+                    f"known: {sorted(endpoints)}"
+                )
+            if alias in bedrock_aliases:
+                problems.append(f"self_hosted.{alias}: alias already names a Bedrock model")
+        known = bedrock_aliases | set(value.self_hosted)
+        for alias, fallback in value.fallbacks.items():
+            for name in (alias, fallback):
+                if name not in known:
+                    problems.append(
+                        f"fallbacks.{alias}: {name!r} is not a model alias; known: {sorted(known)}"
+                    )
+            if alias == fallback:
+                problems.append(f"fallbacks.{alias}: {fallback!r} cannot fall back to itself")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("tenants")
+    @classmethod
+    def _tenant_references(
+        cls, value: list[TenantConfig], info: ValidationInfo
+    ) -> list[TenantConfig]:
+        problems = []
+        ids = [t.id for t in value]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            problems.append(f"{twice!r} used by more than one tenant; ids must be unique")
+        models, api = info.data.get("models"), info.data.get("api")
+        known = (set(models.aliases) if models else set()) | (
+            set(api.self_hosted) if api else set()
+        )
+        for n, tenant in enumerate(value):
+            unknown = [a for a in tenant.aliases if a not in known]
+            if unknown:
+                problems.append(
+                    f"[{n}].aliases: {unknown!r} are not model aliases; known: {sorted(known)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("tags")

@@ -311,3 +311,42 @@ def test_genai_stack_endpoints_run_in_the_private_network(checked: Checked) -> N
         subnets = json.dumps(model["Properties"]["VpcConfig"]["Subnets"])
         assert "IsolatedSubnet" in subnets
         assert model["Properties"]["EnableNetworkIsolation"] is True
+
+
+def test_genai_stack_has_the_guarded_inference_api_for_the_tenants(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    template.resource_count_is("AWS::ApiGateway::RestApi", 1)
+    template.resource_count_is("AWS::ApiGateway::UsagePlan", 2)
+    template.resource_count_is("AWS::WAFv2::WebACL", 1)
+    methods = template.find_resources("AWS::ApiGateway::Method")
+    routes = [
+        m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] != "OPTIONS"
+    ]
+    assert len(routes) == 3
+    assert all(r["AuthorizationType"] == "AWS_IAM" and r["ApiKeyRequired"] for r in routes)
+    (policy,) = template.find_resources("AWS::ApiGateway::RestApi").values()
+    document = json.dumps(policy["Properties"]["Policy"])
+    for tenant in ("support-bot", "search"):
+        assert f"arn:aws:iam::111111111111:role/genai-{tenant}-gateway-caller" in document
+
+
+def test_gateway_config_routes_self_hosted_alias_to_its_endpoint(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    functions = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "invoke_app.lambda_handler"}}
+    )
+    (function,) = functions.values()
+    config = json.dumps(function["Properties"]["Environment"]["Variables"]["GATEWAY_CONFIG"])
+    assert "genai-llama-inf2" in config and "sagemaker" in config
+    assert "support-bot" in config and "search" in config
+
+
+def test_application_stack_has_one_caller_role_per_tenant(checked: Checked) -> None:
+    template = _template(checked, "ApplicationAccount")
+    roles = template.find_resources("AWS::IAM::Role")
+    names = sorted(r["Properties"]["RoleName"] for r in roles.values())
+    assert names == ["genai-search-gateway-caller", "genai-support-bot-gateway-caller"]
+    policies = json.dumps(template.find_resources("AWS::IAM::ManagedPolicy"))
+    assert "execute-api:Invoke" in policies
+    assert ":execute-api:us-east-1:222222222222:*/prod/POST/v1/chat" in policies
+    assert "secret:genai/gateway/search/api-key-??????" in policies

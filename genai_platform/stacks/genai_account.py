@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -28,6 +29,11 @@ from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
+from genai_platform.patterns.guarded_inference_api import (
+    GuardedInferenceApi,
+    Tenant,
+    caller_role_name,
+)
 from genai_platform.stacks.account_stack import AccountStack
 
 
@@ -40,7 +46,8 @@ class GenAiAccountStack(AccountStack):
     models excluded; None when switched off), ``model_catalog`` (the approved models and
     aliases; ``grant_invoke`` allows only them and only with the guardrail), ``endpoints``
     (self-hosted models from ``[[endpoints]]`` by name, in the private network, scaling to
-    zero) and ``invocation_logging`` (Bedrock model
+    zero), ``inference_api`` (the guarded inference API for ``[[tenants]]``; None without
+    tenants) and ``invocation_logging`` (Bedrock model
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
     ``[logging] enabled = false``).
     """
@@ -100,6 +107,9 @@ class GenAiAccountStack(AccountStack):
         self.endpoints: dict[str, InferenceEndpoint] = {
             endpoint.name: _endpoint(self, config, endpoint) for endpoint in config.endpoints
         }
+        self.inference_api: GuardedInferenceApi | None = (
+            _inference_api(self, config) if config.api.enabled and config.tenants else None
+        )
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = (
             InvocationLogging(
@@ -233,4 +243,52 @@ def _endpoint(
         vpc_subnets=stack.network.isolated_subnets,
         encryption_key=stack.key,
         **optional,
+    )
+
+
+def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedInferenceApi:
+    """The guarded inference API from ``[api]`` and ``[[tenants]]``.
+
+    Each tenant is admitted as its caller role in the application account (created there by
+    ``ApplicationAccountStack``) plus its ``extra_principals``.
+    """
+    api = config.api
+    app_account = config.accounts.application
+    return GuardedInferenceApi(
+        stack,
+        "InferenceApi",
+        guardrail=stack.guardrail,
+        model_catalog=stack.model_catalog,
+        tenants=[
+            Tenant(
+                id=t.id,
+                principals=[
+                    f"arn:aws:iam::{app_account}:role/{caller_role_name(config.name, t.id)}",
+                    *t.extra_principals,
+                ],
+                aliases=t.aliases,
+                monthly_token_quota=t.monthly_token_quota,
+                rate_limit_rps=t.rate_limit_rps,
+                burst_limit=t.burst_limit,
+                monthly_request_quota=t.monthly_request_quota,
+                log_content=t.log_content,
+            )
+            for t in config.tenants
+        ],
+        self_hosted_models={
+            alias: stack.endpoints[name] for alias, name in api.self_hosted.items()
+        },
+        fallbacks=api.fallbacks,
+        default_alias=config.models.default_alias,
+        features=api.features,
+        name_prefix=config.name,
+        stage_name=api.stage_name,
+        endpoint_type=apigateway.EndpointType[api.endpoint_type],
+        private_network=stack.network,
+        organization_id=config.accounts.organization_id,
+        throttle_rate_limit=api.throttle_rate_limit,
+        throttle_burst_limit=api.throttle_burst_limit,
+        waf_rate_limit=api.waf_rate_limit,
+        waf_count_rules=api.waf_count_rules,
+        encryption_key=stack.key,
     )
