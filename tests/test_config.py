@@ -202,3 +202,46 @@ def test_fails_when_file_is_not_toml(tmp_path: Path) -> None:
 def test_fails_when_file_is_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_fails_when_a_tenant_names_an_unknown_alias(data: dict[str, Any]) -> None:
+    data["tenants"][0]["aliases"] = ["chat", "gpt-9"]
+    assert any(
+        p.startswith("tenants: [0].aliases: ['gpt-9'] are not model aliases")
+        for p in problems_of(data)
+    ), problems_of(data)
+
+
+def test_fails_when_tenant_ids_repeat(data: dict[str, Any]) -> None:
+    data["tenants"][1]["id"] = data["tenants"][0]["id"]
+    assert any("['support-bot'] used by more than one tenant" in p for p in problems_of(data))
+
+
+def test_fails_when_a_self_hosted_alias_names_no_endpoint(data: dict[str, Any]) -> None:
+    data["api"]["self_hosted"] = {"llama": "llama-gpu"}
+    assert any(
+        "api: self_hosted.llama: 'llama-gpu' is not an [[endpoints]] name" in p
+        for p in problems_of(data)
+    )
+
+
+def test_fails_when_a_fallback_is_unknown_or_itself(data: dict[str, Any]) -> None:
+    data["api"]["fallbacks"] = {"chat": "chat", "fast": "nope"}
+    problems = problems_of(data)
+    assert any("fallbacks.chat: 'chat' cannot fall back to itself" in p for p in problems)
+    assert any("fallbacks.fast: 'nope' is not a model alias" in p for p in problems)
+
+
+def test_fails_when_endpoint_names_repeat(data: dict[str, Any]) -> None:
+    data["endpoints"][1]["name"] = data["endpoints"][0]["name"]
+    assert any(
+        "endpoints: ['llama-inf2'] used by more than one endpoint" in p for p in problems_of(data)
+    )
+
+
+def test_fails_when_an_endpoint_model_uri_is_not_s3(data: dict[str, Any]) -> None:
+    data["endpoints"][0]["model_data_uri"] = "https://example.com/model.tar.gz"
+    assert any(
+        "endpoints[0].model_data_uri: 'https://example.com/model.tar.gz' is not an S3 model" in p
+        for p in problems_of(data)
+    )
