@@ -69,6 +69,7 @@ from genai_platform.constructs.buckets import (
     acknowledge_no_replication,
     log_accesses,
 )
+from genai_platform.constructs.keys import logs_may_use_key
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -804,26 +805,11 @@ class InferenceEndpoint(Construct):
     def _allow_logs_to_use_key(self) -> None:
         stack = self._stack
         added = self._encryption_key.add_to_resource_policy(
-            iam.PolicyStatement(
+            logs_may_use_key(
+                stack,
                 # unique per endpoint: several endpoints may share one key
                 sid=f"AllowCloudWatchLogsForEndpointLogGroup{self.node.addr[:12]}",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],  # in a key policy "*" means this key
-                conditions={
-                    "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:"
-                            f"log-group:{_LOG_GROUP_PREFIX}{self._endpoint_name}"
-                        )
-                    }
-                },
+                log_group=f"{_LOG_GROUP_PREFIX}{self._endpoint_name}",
             ),
             allow_no_op=True,
         )

@@ -59,6 +59,7 @@ from genai_platform.constructs.buckets import (
     acknowledge_no_replication,
     log_accesses,
 )
+from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.retention import retention_from_days
 
 __all__ = [
@@ -333,26 +334,7 @@ class InvocationLogging(Construct):
         logs_service = f"logs.{stack.region}.amazonaws.com"
         statements = [
             (
-                iam.PolicyStatement(
-                    sid="AllowCloudWatchLogsForThisAccountsLogGroups",
-                    principals=[iam.ServicePrincipal(logs_service)],
-                    actions=[
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    resources=["*"],  # in a key policy "*" means this key
-                    conditions={
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": (
-                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}"
-                                ":log-group:*"
-                            )
-                        }
-                    },
-                ),
+                logs_may_use_key(stack, sid="AllowCloudWatchLogsForThisAccountsLogGroups"),
                 f"{logs_service} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, "
                 "kms:GenerateDataKey* and kms:Describe* for this account's log groups "
                 "(kms:EncryptionContext:aws:logs:arn)",

@@ -42,6 +42,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from genai_platform.compliance import acknowledge
+from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.endpoint_services import (
     DEFAULT_INTERFACE_ENDPOINTS,
     GATEWAY_ENDPOINT_SERVICES,
@@ -167,7 +168,10 @@ class PrivateNetwork(Construct):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self._encryption_key.add_to_resource_policy(_logs_may_use_key(stack), allow_no_op=True)
+        self._encryption_key.add_to_resource_policy(
+            logs_may_use_key(stack, sid="AllowCloudWatchLogsForThisAccountsLogGroups"),
+            allow_no_op=True,
+        )
         self._flow_log_group = logs.LogGroup(
             self,
             "FlowLogGroup",
@@ -372,29 +376,6 @@ def _subnet_prefix(cidr: str, zone_count: int) -> int | None:
         return None
     vpc_prefix = ipaddress.IPv4Network(cidr).prefixlen
     return max(_SUBNET_PREFIX, vpc_prefix + math.ceil(math.log2(max(zone_count, 1))))
-
-
-def _logs_may_use_key(stack: cdk.Stack) -> iam.PolicyStatement:
-    """Key-policy statement: CloudWatch Logs may use the key for this account's log groups."""
-    return iam.PolicyStatement(
-        sid="AllowCloudWatchLogsForThisAccountsLogGroups",
-        principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-        actions=[
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-        ],
-        resources=["*"],  # in a key policy "*" means this key
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                )
-            }
-        },
-    )
 
 
 def _flow_log_role(scope: Construct, stack: cdk.Stack, log_group: logs.ILogGroup) -> iam.IRole:

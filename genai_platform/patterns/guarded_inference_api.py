@@ -86,6 +86,7 @@ from constructs import Construct
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs.guardrail import Guardrail
 from genai_platform.constructs.inference_endpoint import InferenceEndpoint
+from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
 
@@ -555,7 +556,8 @@ class GuardedInferenceApi(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         added = self._encryption_key.add_to_resource_policy(
-            _logs_may_use_key(stack), allow_no_op=True
+            logs_may_use_key(stack, sid="AllowCloudWatchLogsForTheInferenceApiLogs"),
+            allow_no_op=True,
         )
         if not added.statement_added:
             cdk.Annotations.of(self).add_warning_v2(
@@ -1638,29 +1640,6 @@ def _grant_table_key(grantee: iam.IGrantable, key: kms.IKey, stack: cdk.Stack) -
         actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         resource_arns=[key.key_arn],
         conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{stack.region}.amazonaws.com"}},
-    )
-
-
-def _logs_may_use_key(stack: cdk.Stack) -> iam.PolicyStatement:
-    """Key-policy statement: CloudWatch Logs may use the key for this account's log groups."""
-    return iam.PolicyStatement(
-        sid="AllowCloudWatchLogsForTheInferenceApiLogs",
-        principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-        actions=[
-            "kms:Encrypt*",
-            "kms:Decrypt*",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-            "kms:Describe*",
-        ],
-        resources=["*"],  # in a key policy "*" means this key
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                )
-            }
-        },
     )
 
 
