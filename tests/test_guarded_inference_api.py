@@ -222,10 +222,39 @@ GUARDRAIL_VALUES = {
 }
 
 
-def _gateway_config(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
-    text = _rendered(_environment(synth, function)["GATEWAY_CONFIG"], GUARDRAIL_VALUES)
+def _code_dir(synth: Synth, function: str) -> Path:
+    """The assembly's copy of a function's code: ``asset.<hash>`` named by its S3 key."""
+    s3_key = _function_props(synth, function)["Code"]["S3Key"]
+    return synth.assembly_dir / f"asset.{s3_key.removesuffix('.zip')}"
+
+
+def _config_file(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
+    text = (_code_dir(synth, function) / "gateway_config.json").read_text("utf-8")
     config: dict[str, Any] = json.loads(text)
     return config
+
+
+def _deploy_values(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
+    value = _environment(synth, function).get("GATEWAY_DEPLOY_VALUES")
+    if value is None:
+        return {}
+    values: dict[str, Any] = json.loads(_rendered(value, GUARDRAIL_VALUES))
+    return values
+
+
+def _merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _gateway_config(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
+    """The config a function sees: its file with its deploy-time values merged over it."""
+    return _merged(_config_file(synth, function), _deploy_values(synth, function))
 
 
 def _policy_statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
@@ -735,7 +764,59 @@ def test_feedback_environment_names_its_table_and_ttl(regional: Synth) -> None:
     env = _environment(regional, "feedback_function")
     assert env["FEEDBACK_TABLE_NAME"] == {"Ref": regional.logical_id(regional.api.feedback_table)}
     assert env["FEEDBACK_TTL_DAYS"] == "90"
-    assert _gateway_config(regional, "feedback_function") == _gateway_config(regional)
+
+
+@pytest.mark.parametrize(
+    ("function", "module"),
+    [("invoke_function", "invoke_app.py"), ("feedback_function", "feedback_app.py")],
+)
+def test_functions_read_the_config_from_a_file_in_their_code(
+    regional: Synth, function: str, module: str
+) -> None:
+    # GIVEN the synthesized functions
+    env = _environment(regional, function)
+    code = _code_dir(regional, function)
+    # THEN the config is a file beside the handler, named by GATEWAY_CONFIG_FILE, not a variable
+    assert env["GATEWAY_CONFIG_FILE"] == "gateway_config.json"
+    assert "GATEWAY_CONFIG" not in env
+    assert (code / "gateway_config.json").is_file()
+    assert (code / module).is_file()
+
+
+def test_both_functions_get_the_same_config_file(regional: Synth) -> None:
+    assert _config_file(regional, "feedback_function") == _config_file(regional)
+
+
+def test_config_file_is_compact_with_sorted_keys_and_no_tokens(regional: Synth) -> None:
+    # GIVEN the invoke function's config file
+    text = (_code_dir(regional, "invoke_function") / "gateway_config.json").read_text("utf-8")
+    # THEN it is deterministic JSON and holds no deploy-time value
+    assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")) + "\n"
+    assert "${Token" not in text
+    assert "guardrail" not in json.loads(text)
+
+
+def test_deploy_values_hold_only_the_guardrail_and_only_in_the_invoke_function(
+    regional: Synth,
+) -> None:
+    # GIVEN a guardrail (tokens) and a self-hosted endpoint with literal names
+    # THEN only the guardrail's attributes travel in the environment, to the invoke function
+    assert _deploy_values(regional) == {
+        "guardrail": {
+            "identifier": "abc123def456",
+            "version": "3",
+            "arn": GUARDRAIL_VALUES["GuardrailArn"],
+        }
+    }
+    assert "GATEWAY_DEPLOY_VALUES" not in _environment(regional, "feedback_function")
+
+
+def test_invoke_environment_stays_small(regional: Synth) -> None:
+    # GIVEN the invoke function's environment, references rendered as placeholders
+    env = _environment(regional, "invoke_function")
+    size = sum(len(k) + len(_rendered(v, GUARDRAIL_VALUES)) for k, v in env.items())
+    # THEN it is far below Lambda's 4 KB, whatever the number of tenants
+    assert size < 1024
 
 
 def test_gateway_config_carries_the_guardrail_attributes(regional: Synth) -> None:
@@ -805,29 +886,53 @@ def test_gateway_config_has_the_contract_defaults(regional: Synth) -> None:
     assert config["blocked_message"] == gia.DEFAULT_BLOCKED_MESSAGE
 
 
-def _load_gw_config() -> ModuleType | None:
-    path = REPO / "genai_platform" / "lambda" / "invoke" / "gw_config.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("gw_config_contract", path)
+def _load_handler_module(path: Path) -> ModuleType:
+    """A handler module loaded from ``path``, with the shared layer importable as in Lambda."""
+    shared = str(REPO / "genai_platform" / "lambda" / "shared" / "python")
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_contract", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while defined
+    sys.path.insert(0, shared)
     try:
         spec.loader.exec_module(module)
     finally:
+        sys.path.remove(shared)
         sys.modules.pop(spec.name, None)
     return module
 
 
+def _lambda_environment(synth: Synth, function: str) -> dict[str, str]:
+    """The function's variables as Lambda sets them (references rendered), with
+    ``LAMBDA_TASK_ROOT`` at its code."""
+    values = {
+        **GUARDRAIL_VALUES,
+        synth.logical_id(synth.api.quota_table): "genai-gateway-quota",
+        synth.logical_id(synth.api.feedback_table): "genai-gateway-feedback",
+        synth.logical_id(synth.api.kill_switch): "/genai/gateway/kill-switch",
+    }
+    env = {k: _rendered(v, values) for k, v in _environment(synth, function).items()}
+    return {**env, "LAMBDA_TASK_ROOT": str(_code_dir(synth, function))}
+
+
 def test_gateway_config_passes_the_invoke_functions_own_validation(regional: Synth) -> None:
-    # GIVEN the handler's cold-start parser WHEN it reads the rendered config THEN it accepts it
-    gw_config = _load_gw_config()
-    if gw_config is None:
-        pytest.skip("lambda/invoke/gw_config.py is not there yet")
-    text = _rendered(_environment(regional, "invoke_function")["GATEWAY_CONFIG"], GUARDRAIL_VALUES)
-    parsed = gw_config.parse_gateway_config(text)
-    assert parsed.tenant_for(f"{APP}:role:team-a-batch").id == "team-a"
+    # GIVEN the handler's cold-start loader, loaded from the function's code as Lambda does
+    gw_config = _load_handler_module(_code_dir(regional, "invoke_function") / "gw_config.py")
+    # WHEN it reads the file and the environment the way it does in Lambda
+    settings = gw_config.load_settings(_lambda_environment(regional, "invoke_function"))
+    # THEN it accepts them, with the guardrail from the environment and tenants from the file
+    assert settings.config.guardrail.identifier == "abc123def456"
+    assert settings.config.tenant_for(f"{APP}:role:team-a-batch").id == "team-a"
+    assert set(settings.config.models) == {"chat", "fast", "llama"}
+
+
+def test_gateway_config_passes_the_feedback_functions_own_validation(regional: Synth) -> None:
+    # GIVEN the feedback function's cold-start loader, loaded from its code
+    fb_config = _load_handler_module(_code_dir(regional, "feedback_function") / "fb_config.py")
+    # WHEN it reads its file and environment THEN it maps the principals to their tenants
+    settings = fb_config.load_settings(_lambda_environment(regional, "feedback_function"))
+    assert settings.tenant_for("333333333333:user:team-b-bot") == "team-b"
+    assert settings.tenant_for(f"{APP}:role:genai-team-a-gateway-caller") == "team-a"
 
 
 def test_regional_functions_run_outside_a_vpc(regional: Synth) -> None:
@@ -1323,25 +1428,66 @@ def test_fails_when_the_default_alias_is_unknown(parts: tuple[cdk.Stack, Models]
     )
 
 
-def test_fails_when_the_environment_exceeds_lambdas_limit(
-    parts: tuple[cdk.Stack, Models],
+def test_fails_when_deploy_time_values_exceed_lambdas_environment_limit(
+    parts: tuple[cdk.Stack, Models], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN 40 tenants WHEN the config is rendered THEN it would not fit in Lambda's 4 KB
-    tenants = [
-        Tenant(
-            id=f"tenant-{n:02d}",
-            principals=[f"arn:aws:iam::{APP}:role/tenant-{n:02d}-gateway-caller"],
-            aliases=["chat", "fast", "llama"],
-        )
-        for n in range(40)
-    ]
+    # GIVEN an environment limit the guardrail and one self-hosted model cannot fit in
+    monkeypatch.setattr(gia, "LAMBDA_ENVIRONMENT_LIMIT_BYTES", 500)
+    # WHEN built THEN refused, naming the self-hosted models and the sizes
     message = _fails(
         parts,
-        "tenants: 40 tenants and 3 models make the invoke function's environment up to",
-        tenants=tenants,
+        "self_hosted_models: 1 self-hosted models make the invoke function's environment up to",
+        tenants=[TEAM_A, TEAM_B],
     )
-    assert "over the 4,096 bytes Lambda allows" in message
-    assert re.search(r"so about \d+ tenants fit with these 3 models", message)
+    assert "over the 500 bytes Lambda allows" in message
+    assert re.search(r"each takes about \d+ bytes, so at most about \d+ fit", message)
+
+
+def _many_tenants(count: int) -> list[Tenant]:
+    return [
+        Tenant(
+            id=f"tenant-{n:03d}",
+            principals=[f"arn:aws:iam::{APP}:role/tenant-{n:03d}-gateway-caller"],
+            aliases=["chat", "fast", "llama"],
+        )
+        for n in range(count)
+    ]
+
+
+def test_sixty_tenants_synthesize_with_a_small_environment(tmp_path: Path) -> None:
+    # GIVEN 60 tenants (four times what fitted in the environment before)
+    app = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    stack = cdk.Stack(app, "Test", env=TEST_ENV)
+    api = _api(stack, _models(stack), tenants=_many_tenants(60))
+    # WHEN synthesized
+    assembly = app.synth()
+    # THEN every tenant is in the config file and the environment does not grow
+    template = json.loads(Path(assembly.directory, "Test.template.json").read_text("utf-8"))
+    function = template["Resources"][
+        stack.resolve(api.invoke_function.node.default_child.logical_id)
+    ]
+    s3_key = function["Properties"]["Code"]["S3Key"]
+    code = Path(assembly.directory, f"asset.{s3_key.removesuffix('.zip')}")
+    config = json.loads((code / "gateway_config.json").read_text("utf-8"))
+    assert len(config["tenants"]) == 60
+    env = function["Properties"]["Environment"]["Variables"]
+    assert sum(len(k) + len(json.dumps(v)) for k, v in env.items()) < 1024
+
+
+def _invoke_code_key(tenants: list[Tenant]) -> str:
+    stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
+    api = _api(stack, _models(stack), tenants=tenants)
+    return str(stack.resolve(api.invoke_function.node.default_child.code)["s3Key"])
+
+
+def test_same_config_gives_the_same_code_asset_and_another_config_another() -> None:
+    # GIVEN the same tenants twice, then one tenant more
+    first = _invoke_code_key([TEAM_A, TEAM_B])
+    again = _invoke_code_key([TEAM_A, TEAM_B])
+    more = _invoke_code_key([TEAM_A, TEAM_B, *_many_tenants(1)])
+    # THEN the asset hash follows the config and nothing else
+    assert first == again
+    assert more != first
 
 
 def test_fails_with_every_problem_at_once(parts: tuple[cdk.Stack, Models]) -> None:

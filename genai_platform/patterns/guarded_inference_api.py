@@ -29,10 +29,21 @@
 * the **kill switch**: the SSM String parameter ``/<prefix>/gateway/kill-switch`` (``off``);
   the cost guard flips it to ``on`` and the invoke function answers 503 within seconds.
 
-The functions read their configuration from ``GATEWAY_CONFIG``, rendered here from the props
-(guardrail, model aliases, tenants with their principal keys ``<account>:role:<name>``,
-features, limits, timeouts, retry, circuit breaker, blocked message) and checked against
-Lambda's 4 KB environment limit at synth.
+The functions' routing configuration (guardrail, model aliases, tenants with their principal
+keys ``<account>:role:<name>``, features, limits, timeouts, retry, circuit breaker, blocked
+message) is rendered here from the props as one JSON document, in two parts:
+
+* everything known at synth is written, with sorted keys and no spaces, to
+  ``gateway_config.json`` in a copy of each function's code (a directory under the app's
+  ``outdir``, so the asset hash only changes when the code or the config does); the functions
+  find it through ``GATEWAY_CONFIG_FILE=gateway_config.json``, relative to ``LAMBDA_TASK_ROOT``.
+  Its size has no practical limit (hundreds of tenants fit);
+* the values only known at deploy time (CloudFormation tokens: the guardrail's id, version and
+  ARN, a self-hosted endpoint's and inference component's names) go, at the same places in the
+  document, into the small ``GATEWAY_DEPLOY_VALUES`` variable of the invoke function, which
+  merges it over the file at cold start (``lambda/shared/python/gw_common.py`` documents the
+  sources and their precedence). That environment grows only with the number of self-hosted
+  models; synth still checks it, at its longest, against Lambda's 4 KB environment limit.
 
 :class:`GatewayCallerRole` (in an application account, which cannot see the API's id) is the
 role an app team's workload assumes to call the API: ``execute-api:Invoke`` on exactly the three
@@ -63,6 +74,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +110,7 @@ __all__ = [
     "DEFAULT_NAME_PREFIX",
     "DEFAULT_POWERTOOLS_LAYER_VERSION",
     "DEFAULT_STAGE_NAME",
+    "GATEWAY_CONFIG_FILE_NAME",
     "IMPORTED_KEY_WARNING_ID",
     "LAMBDA_ENVIRONMENT_LIMIT_BYTES",
     "METRICS_NAMESPACE",
@@ -135,6 +149,8 @@ API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29
 INVOKE_TIMEOUT_MARGIN_SECONDS = 2
 #: Lambda allows 4 KB of environment variables (keys and values) per function.
 LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096
+#: The routing config's file in each function's code (``GATEWAY_CONFIG_FILE``).
+GATEWAY_CONFIG_FILE_NAME = "gateway_config.json"
 #: Powertools service name and the CloudWatch namespace of the gateway's EMF metrics.
 SERVICE_NAME = "genai-gateway"
 METRICS_NAMESPACE = "GenAiPlatform"
@@ -171,6 +187,8 @@ COMMON_RULE_SET_RULES: tuple[str, ...] = (
 
 _LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
 _ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"]
+# Where the functions' code with its config file is assembled, under the app's outdir.
+_CONFIG_ASSETS_DIR = "gateway-config-assets"
 _FEEDBACK_TIMEOUT_SECONDS = 10
 
 # Identifiers shared with the handlers (gw_config): aliases, tenants and features.
@@ -600,19 +618,21 @@ class GuardedInferenceApi(Construct):
             "PowertoolsLayer",
             _powertools_layer_arn(stack, powertools_layer_version),
         )
-        config_json = stack.to_json_string(_gateway_config(plan, guardrail))
+        config = _gateway_config(plan, guardrail)
+        static_config, deploy_values = _split_deploy_values(config)
+        config_dir = _config_assets_dir(self)
         common_env = {
-            "GATEWAY_CONFIG": config_json,
+            "GATEWAY_CONFIG_FILE": GATEWAY_CONFIG_FILE_NAME,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "LOG_LEVEL": log_level,
             "POWERTOOLS_LOG_LEVEL": log_level,
         }
-        self._config_json = config_json
+        self._config_json = stack.to_json_string(config)
         self._invoke_function, self._invoke_role = self._function(
             "Invoke",
             handler="invoke_app.lambda_handler",
-            folder="invoke",
+            code_dir=_function_code_dir(config_dir, "invoke", static_config),
             description="Guarded inference API: POST /v1/chat and GET /v1/models",
             timeout=cdk.Duration.seconds(
                 math.ceil(plan.timeouts.deadline_seconds) + INVOKE_TIMEOUT_MARGIN_SECONDS
@@ -621,6 +641,11 @@ class GuardedInferenceApi(Construct):
             reserved_concurrency=invoke_reserved_concurrency,
             environment={
                 **common_env,
+                **(
+                    {"GATEWAY_DEPLOY_VALUES": stack.to_json_string(deploy_values)}
+                    if deploy_values
+                    else {}
+                ),
                 "QUOTA_TABLE_NAME": self._quota_table.table_name,
                 "KILL_SWITCH_PARAMETER": self._kill_switch.parameter_name,
             },
@@ -631,7 +656,7 @@ class GuardedInferenceApi(Construct):
         self._feedback_function, self._feedback_role = self._function(
             "Feedback",
             handler="feedback_app.lambda_handler",
-            folder="feedback",
+            code_dir=_function_code_dir(config_dir, "feedback", static_config),
             description="Guarded inference API: POST /v1/feedback",
             timeout=cdk.Duration.seconds(_FEEDBACK_TIMEOUT_SECONDS),
             memory_mib=256,
@@ -818,7 +843,9 @@ class GuardedInferenceApi(Construct):
 
     @property
     def gateway_config(self) -> str:
-        """The functions' ``GATEWAY_CONFIG`` (a token: it holds the guardrail's attributes)."""
+        """The functions' whole routing config as JSON (a token: it holds the guardrail's
+        attributes). The functions receive it split: ``gateway_config.json`` in their code and
+        the deploy-time values in ``GATEWAY_DEPLOY_VALUES`` (see the module documentation)."""
         return self._config_json
 
     @property
@@ -955,7 +982,7 @@ class GuardedInferenceApi(Construct):
         name: str,
         *,
         handler: str,
-        folder: str,
+        code_dir: Path,
         description: str,
         timeout: cdk.Duration,
         memory_mib: int,
@@ -974,7 +1001,7 @@ class GuardedInferenceApi(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=handler,
-            code=lambda_.Code.from_asset(str(_LAMBDA_ROOT / folder), exclude=_ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(str(code_dir), exclude=_ASSET_EXCLUDES),
             role=role,
             layers=list(layers),
             timeout=timeout,
@@ -1867,7 +1894,7 @@ def _nag_value(stack: cdk.Stack, value: str) -> str:
     return "".join(out)
 
 
-# --------------------------------------------------------------------------- GATEWAY_CONFIG
+# --------------------------------------------------------------------------- routing config
 
 
 def _gateway_config(
@@ -1876,7 +1903,8 @@ def _gateway_config(
     *,
     placeholders: bool = False,
 ) -> dict[str, Any]:
-    """The functions' ``GATEWAY_CONFIG`` (see ``lambda/invoke/gw_config.py``).
+    """The functions' whole routing config (see ``lambda/invoke/gw_config.py``), before it is
+    split into the code's ``gateway_config.json`` and ``GATEWAY_DEPLOY_VALUES``.
 
     With ``placeholders``, every value only known at deploy time is replaced by the longest
     value it can take, to measure the environment against Lambda's limit.
@@ -1941,13 +1969,79 @@ def _gateway_config(
     }
 
 
-def _environment_size(plan: _Plan, guardrail: Guardrail, log_level: str) -> tuple[int, int, int]:
-    """Worst-case bytes of the invoke function's environment, and of one tenant and one model
-    in it on average."""
-    config = _gateway_config(plan, guardrail, placeholders=True)
-    text = json.dumps(config, separators=(",", ":"))
+def _split_deploy_values(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The config's parts known at synth (for ``gateway_config.json``) and its deploy-time
+    values (for ``GATEWAY_DEPLOY_VALUES``), each at its place in the document.
+
+    Objects are split key by key; any other value containing a token (a string, or a list with
+    one) goes to the deploy-time part whole. The handlers merge the second over the first.
+    """
+    static: dict[str, Any] = {}
+    deploy: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            inner_static, inner_deploy = _split_deploy_values(value)
+            if inner_static or not inner_deploy:
+                static[key] = inner_static
+            if inner_deploy:
+                deploy[key] = inner_deploy
+        elif _holds_token(value):
+            deploy[key] = value
+        else:
+            static[key] = value
+    return static, deploy
+
+
+def _holds_token(value: object) -> bool:
+    if isinstance(value, str):
+        return cdk.Token.is_unresolved(value)
+    if isinstance(value, list | tuple):
+        return any(_holds_token(v) for v in value)
+    return False
+
+
+def _at_places_of(shape: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of ``source`` at the places the keys of ``shape`` name."""
+    return {
+        key: _at_places_of(value, source[key]) if isinstance(value, Mapping) else source[key]
+        for key, value in shape.items()
+    }
+
+
+def _config_assets_dir(scope: Construct) -> Path:
+    """Where the functions' code and config files are assembled: a directory of this construct
+    under the app's outdir (a fresh temporary directory outside any stage)."""
+    stage = cdk.Stage.of(scope)
+    if stage is None:
+        return Path(tempfile.mkdtemp(prefix="genai-gateway-"))
+    return Path(stage.outdir) / _CONFIG_ASSETS_DIR / scope.node.addr
+
+
+def _function_code_dir(config_dir: Path, folder: str, static_config: Mapping[str, Any]) -> Path:
+    """A fresh copy of a function folder's modules with ``gateway_config.json`` beside them.
+
+    The directory is rebuilt on every synth and the file written with sorted keys and no
+    spaces, so the same code and config always give the same asset hash.
+    """
+    target = config_dir / folder
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for source in sorted((_LAMBDA_ROOT / folder).glob("*.py")):
+        shutil.copyfile(source, target / source.name)
+    text = json.dumps(static_config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    (target / GATEWAY_CONFIG_FILE_NAME).write_text(text + "\n", encoding="utf-8")
+    return target
+
+
+def _environment_size(plan: _Plan, guardrail: Guardrail, log_level: str) -> tuple[int, int]:
+    """Worst-case bytes of the invoke function's environment (the largest of the two), and of
+    one self-hosted model's deploy-time values in it."""
+    _, deploy = _split_deploy_values(_gateway_config(plan, guardrail))
+    longest = _at_places_of(deploy, _gateway_config(plan, guardrail, placeholders=True))
     environment = {
-        "GATEWAY_CONFIG": text,
+        "GATEWAY_CONFIG_FILE": GATEWAY_CONFIG_FILE_NAME,
+        "GATEWAY_DEPLOY_VALUES": json.dumps(longest, separators=(",", ":")),
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "LOG_LEVEL": log_level,
@@ -1956,20 +2050,14 @@ def _environment_size(plan: _Plan, guardrail: Guardrail, log_level: str) -> tupl
         "KILL_SWITCH_PARAMETER": "x" * 64,
     }
     size = sum(len(k) + len(v.encode("utf-8")) for k, v in environment.items())
-    tenants = config["tenants"]
-    per_tenant = (
-        sum(len(json.dumps(t, separators=(",", ":"))) + 1 for t in tenants) // len(tenants)
-        if tenants
-        else 0
-    )
-    models = config["models"]
+    models = longest.get("models", {})
     per_model = (
         sum(len(json.dumps({k: v}, separators=(",", ":"))) for k, v in models.items())
         // len(models)
         if models
         else 0
     )
-    return size, per_tenant, per_model
+    return size, per_model
 
 
 # --------------------------------------------------------------------------- validation
@@ -2062,17 +2150,18 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
         blocked_message=props["blocked_message"],
         fallbacks=fallbacks,
     )
-    size, per_tenant, per_model = _environment_size(plan, guardrail, props["log_level"])
+    # Tenants, aliases and limits travel in the code's config file; only the deploy-time values
+    # (the guardrail, and two names per self-hosted model) are in the environment.
+    size, per_model = _environment_size(plan, guardrail, props["log_level"])
     if size > LAMBDA_ENVIRONMENT_LIMIT_BYTES:
-        fixed = size - per_tenant * len(tenants)
-        fit = max(0, (LAMBDA_ENVIRONMENT_LIMIT_BYTES - fixed) // max(per_tenant, 1))
+        fixed = size - per_model * len(self_hosted)
+        fit = max(0, (LAMBDA_ENVIRONMENT_LIMIT_BYTES - fixed) // max(per_model, 1))
         return None, [
-            f"tenants: {len(tenants)} tenants and {len(models)} models make the invoke "
+            f"self_hosted_models: {len(self_hosted)} self-hosted models make the invoke "
             f"function's environment up to {size:,} bytes, over the "
-            f"{LAMBDA_ENVIRONMENT_LIMIT_BYTES:,} bytes Lambda allows; each tenant takes about "
-            f"{per_tenant} bytes and each model about {per_model} bytes, so about {fit} tenants "
-            f"fit with these {len(models)} models (fewer principals or aliases per tenant, "
-            "or fewer features, make room)"
+            f"{LAMBDA_ENVIRONMENT_LIMIT_BYTES:,} bytes Lambda allows (their endpoint and "
+            f"inference component names are only known at deploy time); each takes about "
+            f"{per_model} bytes, so at most about {fit} fit"
         ]
     return plan, []
 

@@ -66,7 +66,8 @@ def test_fails_when_the_config_has_several_problems_listing_each() -> None:
         (lambda c: c["models"]["fast"].update(kind="openai"), "models.fast.kind: got 'openai'"),
         (
             lambda c: c["tenants"].append(copy.deepcopy(c["tenants"][0]) | {"id": "team-c"}),
-            "tenants[2].principals: got '111111111111:role:app-a-workload'; already belongs",
+            "tenants[2].principals[0]: got '111111111111:role:app-a-workload'; it already belongs "
+            "to tenant 'team-a'",
         ),
         (
             lambda c: c["tenants"][0].update(principals=["arn:aws:iam::1:role/x"]),

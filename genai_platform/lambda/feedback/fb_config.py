@@ -1,14 +1,23 @@
 """The feedback function's configuration, read from its environment once, at cold start.
 
-The function shares ``GATEWAY_CONFIG`` with the invoke function but reads only its tenant
-registry (``tenants[].id`` and ``tenants[].principals``): the rest belongs to the invoke
-function, which validates it. A bad configuration is a deployment bug, not a caller error, so
-:func:`load_settings` raises :class:`ConfigError` listing every problem at once (each naming its
-key, showing the value and saying what is allowed) and the cold start fails loudly.
+The function shares the gateway configuration with the invoke function but reads only its
+tenant registry (``tenants[].id`` and ``tenants[].principals``), checked by the shared layer's
+:func:`gw_common.parse_tenant_registry` exactly as the invoke function checks it: the rest
+belongs to the invoke function, which validates it. A bad configuration is a deployment bug,
+not a caller error, so :func:`load_settings` raises :class:`ConfigError` listing every problem
+at once (each naming its key, showing the value and saying what is allowed) and the cold start
+fails loudly.
 
 Environment:
 
-- ``GATEWAY_CONFIG`` (required): the gateway's JSON configuration.
+- ``GATEWAY_CONFIG_FILE``: the gateway configuration file in the function's code
+  (``gateway_config.json``, relative to ``LAMBDA_TASK_ROOT``, or to this module's directory when
+  that is unset), written there by ``GuardedInferenceApi``.
+- ``GATEWAY_DEPLOY_VALUES``: deploy-time values merged over the file (the feedback function
+  is given none; it needs no guardrail or endpoint).
+- ``GATEWAY_CONFIG``: a whole configuration as JSON (local runs, tests), merged over both. One
+  of ``GATEWAY_CONFIG_FILE`` and ``GATEWAY_CONFIG`` is required; see :mod:`gw_common` for the
+  precedence.
 - ``FEEDBACK_TABLE_NAME`` (required): the DynamoDB table feedback is stored in.
 - ``FEEDBACK_TTL_DAYS``: days a feedback item is kept before DynamoDB's TTL deletes it; 90 when
   unset.
@@ -18,11 +27,13 @@ Environment:
 
 from __future__ import annotations
 
-import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from gw_common import CONFIG_VARIABLE, parse_tenant_registry, read_gateway_config
 
 __all__ = [
     "DEFAULT_METRICS_NAMESPACE",
@@ -37,8 +48,6 @@ DEFAULT_TTL_DAYS = 90
 MAX_TTL_DAYS = 3650
 DEFAULT_METRICS_NAMESPACE = "GenAiPlatform"
 
-_TENANT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_PRINCIPAL_KEY = re.compile(r"\d{12}:(role|user):[\w+=,.@-]{1,128}")
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 _NAMESPACE = re.compile(r"[\w.#:/ -]{1,255}")
 _DIGITS = re.compile(r"[0-9]{1,6}")
@@ -96,7 +105,13 @@ def load_settings(environ: Mapping[str, str]) -> FeedbackSettings:
             "namespace (1-255 characters: letters, digits, spaces and . - _ / # :)"
         )
 
-    tenants = _tenants_by_principal(environ.get("GATEWAY_CONFIG"), problems)
+    tenants: Mapping[str, str] = {}
+    document, bad = read_gateway_config(environ, module_dir=os.path.dirname(__file__))
+    problems += bad
+    if document is not None:
+        registry = parse_tenant_registry(document.get("tenants"), key=f"{CONFIG_VARIABLE}.tenants")
+        problems += registry.problems
+        tenants = registry.by_principal
 
     if problems:
         raise ConfigError(problems)
@@ -106,68 +121,6 @@ def load_settings(environ: Mapping[str, str]) -> FeedbackSettings:
         metrics_namespace=namespace,
         tenants_by_principal=tenants,
     )
-
-
-def _tenants_by_principal(raw: str | None, problems: list[str]) -> dict[str, str]:
-    """The tenant registry of ``GATEWAY_CONFIG`` as principal key -> tenant id."""
-    if raw is None or raw == "":
-        problems.append("GATEWAY_CONFIG: is required; the gateway's JSON configuration")
-        return {}
-    try:
-        config: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        problems.append(f"GATEWAY_CONFIG: is not valid JSON ({exc.msg} at position {exc.pos})")
-        return {}
-    if not isinstance(config, dict):
-        problems.append(f"GATEWAY_CONFIG: got {_show(config)}; must be a JSON object")
-        return {}
-    tenants = config.get("tenants")
-    if not isinstance(tenants, list) or not tenants:
-        problems.append(
-            f"GATEWAY_CONFIG.tenants: got {_show(tenants)}; must be a non-empty list of "
-            '{"id": ..., "principals": [...]} objects'
-        )
-        return {}
-
-    by_principal: dict[str, str] = {}
-    seen_ids: set[str] = set()
-    for index, tenant in enumerate(tenants):
-        key = f"GATEWAY_CONFIG.tenants[{index}]"
-        if not isinstance(tenant, dict):
-            problems.append(f"{key}: got {_show(tenant)}; must be a JSON object")
-            continue
-        tenant_id = tenant.get("id")
-        if not isinstance(tenant_id, str) or not _TENANT_ID.fullmatch(tenant_id):
-            problems.append(
-                f"{key}.id: got {_show(tenant_id)}; must be 1-64 characters a-z, 0-9, '_', '-' "
-                "starting with a letter or digit"
-            )
-            continue
-        if tenant_id in seen_ids:
-            problems.append(f"{key}.id: got {_show(tenant_id)}; tenant ids must be unique")
-        seen_ids.add(tenant_id)
-        principals = tenant.get("principals")
-        if not isinstance(principals, list) or not principals:
-            problems.append(
-                f"{key}.principals: got {_show(principals)}; must be a non-empty list of "
-                "principal keys such as '111111111111:role:app-workload'"
-            )
-            continue
-        for position, principal in enumerate(principals):
-            where = f"{key}.principals[{position}]"
-            if not isinstance(principal, str) or not _PRINCIPAL_KEY.fullmatch(principal):
-                problems.append(
-                    f"{where}: got {_show(principal)}; must be '<account>:role:<name>' or "
-                    "'<account>:user:<name>'"
-                )
-            elif principal in by_principal and by_principal[principal] != tenant_id:
-                problems.append(
-                    f"{where}: got {_show(principal)}; it already belongs to tenant "
-                    f"{by_principal[principal]!r} and a principal may belong to one tenant only"
-                )
-            else:
-                by_principal[principal] = tenant_id
-    return by_principal
 
 
 def _show(value: Any) -> str:

@@ -1,7 +1,7 @@
 """``POST /v1/feedback``: a thumbs up or down, with an optional comment, on a gateway response.
 
 1. The caller is the IAM principal API Gateway verified (``requestContext.identity``), mapped to
-   a tenant through ``GATEWAY_CONFIG.tenants``: no identity or an unknown principal is a 403.
+   a tenant through the gateway config's ``tenants``: no identity or an unknown principal is a 403.
    Nothing in the body or the headers can choose the caller or the tenant.
 2. The body is validated (:mod:`fb_request`): a 400 names the offending field.
 3. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201

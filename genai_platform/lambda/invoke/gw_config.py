@@ -1,4 +1,18 @@
-"""The invoke function's configuration: ``GATEWAY_CONFIG`` and the other environment variables.
+"""The invoke function's configuration: the gateway config and the other environment variables.
+
+The gateway config (guardrail, models, tenants, features, limits, timeouts, retry, breaker,
+blocked message) is one JSON document, merged from up to three sources, lowest precedence first
+(objects merge key by key; any other value replaces; see :mod:`gw_common`):
+
+1. the file named by ``GATEWAY_CONFIG_FILE`` (``gateway_config.json`` in the function's code,
+   written by ``GuardedInferenceApi`` at synth; resolved against ``LAMBDA_TASK_ROOT``, or this
+   module's directory when that is unset): everything known at synth, of any size;
+2. ``GATEWAY_DEPLOY_VALUES``: the few values only known at deploy time (the guardrail's
+   ``identifier``, ``version`` and ``arn``; a self-hosted model's ``endpoint_name`` and
+   ``inference_component_name``), at their places in the document;
+3. ``GATEWAY_CONFIG``: a whole configuration as JSON, for local runs and tests.
+
+Other variables: ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required).
 
 Read and validated once, at cold start. A bad configuration is a deployment bug, not a caller
 error, so :func:`load_settings` raises :class:`ConfigError` listing every problem at once (each
@@ -10,10 +24,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from gw_common import parse_tenant_registry, read_gateway_config, show_value
 
 __all__ = [
     "BEDROCK",
@@ -30,6 +47,7 @@ __all__ = [
     "Timeouts",
     "load_settings",
     "parse_gateway_config",
+    "validate_gateway_config",
 ]
 
 BEDROCK = "bedrock"
@@ -37,8 +55,6 @@ SAGEMAKER = "sagemaker"
 
 _ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FEATURE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_TENANT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_PRINCIPAL_KEY = re.compile(r"\d{12}:(role|user):[\w+=,.@-]{1,128}")
 _GUARDRAIL_ID = re.compile(r"[a-z0-9]{1,64}")
 _GUARDRAIL_VERSION = re.compile(r"[1-9][0-9]{0,7}|DRAFT")
 _GUARDRAIL_ARN = re.compile(r"arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:guardrail/[a-z0-9]+")
@@ -222,17 +238,22 @@ class _Checker:
         return float(value)
 
 
-def _show(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+_show = show_value
 
 
 def parse_gateway_config(text: str) -> GatewayConfig:
-    """Parse and validate ``GATEWAY_CONFIG``; :class:`ConfigError` lists every problem."""
+    """Parse and validate a whole gateway config given as JSON text; :class:`ConfigError` lists
+    every problem."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError([f"GATEWAY_CONFIG: is not valid JSON ({exc.msg} at {exc.pos})"]) from None
+    return validate_gateway_config(raw)
+
+
+def validate_gateway_config(raw: Any) -> GatewayConfig:
+    """Validate a gateway config document (already merged from its sources);
+    :class:`ConfigError` lists every problem."""
     check = _Checker()
     top = check.obj(
         raw,
@@ -405,44 +426,18 @@ def _models(check: _Checker, data: Any) -> dict[str, ModelTarget]:
 def _tenants(check: _Checker, data: Any, models: Mapping[str, ModelTarget]) -> tuple[Tenant, ...]:
     if data is None:
         return ()
-    if not isinstance(data, list) or not data:
-        check.fail("tenants", data, "must be a non-empty list of tenants")
-        return ()
+    # Ids and principal keys: the shared layer's rules, the same as the feedback function's.
+    registry = parse_tenant_registry(data, key="tenants")
+    check.problems.extend(registry.problems)
     tenants: list[Tenant] = []
-    seen_ids: set[str] = set()
-    seen_principals: dict[str, str] = {}
-    for index, spec in enumerate(data):
-        key = f"tenants[{index}]"
+    for entry in registry.tenants:
+        key = f"tenants[{entry.index}]"
         obj = check.obj(
-            spec,
+            entry.spec,
             key,
             {"id", "principals", "aliases", "monthly_token_quota", "log_content"},
-            {"id", "principals", "aliases", "monthly_token_quota"},
+            {"aliases", "monthly_token_quota"},
         )
-        tenant_id = check.string(obj, "id", key, _TENANT_ID, "must match [a-z0-9][a-z0-9_-]{0,63}")
-        if tenant_id in seen_ids:
-            check.fail(f"{key}.id", tenant_id, "must be unique across tenants")
-        seen_ids.add(str(tenant_id))
-        principals = obj.get("principals")
-        if (
-            not isinstance(principals, list)
-            or not principals
-            or not all(isinstance(p, str) and _PRINCIPAL_KEY.fullmatch(p) for p in principals)
-        ):
-            check.fail(
-                f"{key}.principals",
-                principals,
-                "must be a non-empty list of '<account>:role:<name>' or '<account>:user:<name>'",
-            )
-            principals = []
-        for principal in principals:
-            if principal in seen_principals:
-                check.fail(
-                    f"{key}.principals",
-                    principal,
-                    f"already belongs to tenant {seen_principals[principal]!r}",
-                )
-            seen_principals[principal] = str(tenant_id)
         aliases = obj.get("aliases")
         if (
             not isinstance(aliases, list)
@@ -459,16 +454,15 @@ def _tenants(check: _Checker, data: Any, models: Mapping[str, ModelTarget]) -> t
         log_content = obj.get("log_content", False)
         if not isinstance(log_content, bool):
             check.fail(f"{key}.log_content", log_content, "must be true or false")
-        if tenant_id is not None:
-            tenants.append(
-                Tenant(
-                    tenant_id,
-                    tuple(principals),
-                    tuple(dict.fromkeys(aliases)),
-                    quota,
-                    log_content is True,
-                )
+        tenants.append(
+            Tenant(
+                entry.id,
+                entry.principals,
+                tuple(dict.fromkeys(aliases)),
+                quota,
+                log_content is True,
             )
+        )
     return tuple(tenants)
 
 
@@ -558,15 +552,14 @@ def _breaker(check: _Checker, data: Any) -> BreakerPolicy | None:
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Read the function's environment; :class:`ConfigError` lists every problem."""
-    problems: list[str] = []
+    """Read the function's environment (the gateway config from its file, deploy-time values
+    and ``GATEWAY_CONFIG``, see the module documentation); :class:`ConfigError` lists every
+    problem."""
     config: GatewayConfig | None = None
-    text = environ.get("GATEWAY_CONFIG")
-    if not text:
-        problems.append("GATEWAY_CONFIG: is not set; the function needs its gateway config")
-    else:
+    document, problems = read_gateway_config(environ, module_dir=os.path.dirname(__file__))
+    if document is not None:
         try:
-            config = parse_gateway_config(text)
+            config = validate_gateway_config(document)
         except ConfigError as exc:
             problems.extend(exc.problems)
     table = environ.get("QUOTA_TABLE_NAME", "")

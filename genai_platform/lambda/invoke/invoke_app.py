@@ -3,9 +3,10 @@
 A thin Powertools-decorated wrapper: the behaviour lives in ``gw_gateway.handle``. The runtime
 (settings, lazily created clients, quota store, kill switch, circuit breakers) is built once
 per execution environment. Inside Lambda the environment is validated during the init phase,
-so a bad ``GATEWAY_CONFIG`` fails the cold start loudly instead of the first caller's request.
+so a bad gateway config fails the cold start loudly instead of the first caller's request.
 
-Environment: ``GATEWAY_CONFIG`` (JSON, see ``gw_config``), ``QUOTA_TABLE_NAME``,
+Environment: ``GATEWAY_CONFIG_FILE`` and ``GATEWAY_DEPLOY_VALUES``, or ``GATEWAY_CONFIG`` (the
+gateway config, see ``gw_config``), ``QUOTA_TABLE_NAME``,
 ``KILL_SWITCH_PARAMETER``, ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``
 (default ``GenAiPlatform``), ``LOG_LEVEL``.
 """
