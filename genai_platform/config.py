@@ -526,6 +526,19 @@ class ApiConfig(_Model):
     waf_count_rules: list[str] = Field(default_factory=lambda: ["SizeRestrictions_BODY"])
     """Managed common-rule-set rules only counted, not blocking (default: the 8 KB body
     limit, which long chats exceed)."""
+    set_account_logging_role: bool = False
+    """Let the generative-AI stack set the account's API Gateway CloudWatch Logs role
+    (``AWS::ApiGateway::Account``: one setting per account and region, shared by every REST API
+    there) to a role with AWS's ``AmazonAPIGatewayPushToCloudWatchLogs`` policy. Access and
+    execution logging fail to deploy until that setting exists (default false: it must already
+    be set)."""
+    tracing: bool = False
+    """Active X-Ray tracing of the gateway functions (adds an ``xray`` interface endpoint to
+    the private network; default false)."""
+    invoke_reserved_concurrency: int | None = Field(default=None, ge=1, le=1000)
+    """Reserved concurrency of the invoke function (default: none reserved)."""
+    feedback_reserved_concurrency: int | None = Field(default=None, ge=1, le=1000)
+    """Reserved concurrency of the feedback function (default: none reserved)."""
 
 
 class LoggingConfig(_Model):

@@ -35,6 +35,7 @@ INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
     "events",
     "states",
     "xray",
+    "appconfigdata",
     "s3",
 )
 

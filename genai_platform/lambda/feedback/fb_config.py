@@ -1,23 +1,18 @@
-"""The feedback function's configuration, read from its environment once, at cold start.
+"""The feedback function's configuration: its environment, read once at cold start, and the
+gateway config's tenant registry, kept current.
 
-The function shares the gateway configuration with the invoke function but reads only its
-tenant registry (``tenants[].id`` and ``tenants[].principals``), checked by the shared layer's
-:func:`gw_common.parse_tenant_registry` exactly as the invoke function checks it: the rest
-belongs to the invoke function, which validates it. A bad configuration is a deployment bug,
-not a caller error, so :func:`load_settings` raises :class:`ConfigError` listing every problem
-at once (each naming its key, showing the value and saying what is allowed) and the cold start
-fails loudly.
+The function shares the gateway config with the invoke function (AppConfig, or ``GATEWAY_CONFIG``
+for local runs; see :mod:`gw_common`) but reads only its tenant registry (``tenants[].id`` and
+``tenants[].principals``), checked by :func:`gw_common.parse_tenant_registry` exactly as the
+invoke function checks it: :func:`live_tenants` keeps the newest valid registry. A bad
+environment is a deployment bug, not a caller error, so :func:`load_settings` raises
+:class:`ConfigError` listing every problem at once (each naming its key, showing the value and
+saying what is allowed) and the cold start fails loudly.
 
 Environment:
 
-- ``GATEWAY_CONFIG_FILE``: the gateway configuration file in the function's code
-  (``gateway_config.json``, relative to ``LAMBDA_TASK_ROOT``, or to this module's directory when
-  that is unset), written there by ``GuardedInferenceApi``.
-- ``GATEWAY_DEPLOY_VALUES``: deploy-time values merged over the file (the feedback function
-  is given none; it needs no guardrail or endpoint).
-- ``GATEWAY_CONFIG``: a whole configuration as JSON (local runs, tests), merged over both. One
-  of ``GATEWAY_CONFIG_FILE`` and ``GATEWAY_CONFIG`` is required; see :mod:`gw_common` for the
-  precedence.
+- ``GATEWAY_CONFIG_APPCONFIG`` (and ``GATEWAY_CONFIG_POLL_SECONDS``), or ``GATEWAY_CONFIG``: where
+  the gateway config comes from (see :mod:`gw_common`).
 - ``FEEDBACK_TABLE_NAME`` (required): the DynamoDB table feedback is stored in.
 - ``FEEDBACK_TTL_DAYS``: days a feedback item is kept before DynamoDB's TTL deletes it; 90 when
   unset.
@@ -27,13 +22,14 @@ Environment:
 
 from __future__ import annotations
 
-import os
+import json
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import CONFIG_VARIABLE, parse_tenant_registry, read_gateway_config
+from gw_common import CONFIG_VARIABLE, LiveConfig, config_source, parse_tenant_registry
 
 __all__ = [
     "DEFAULT_METRICS_NAMESPACE",
@@ -41,7 +37,9 @@ __all__ = [
     "MAX_TTL_DAYS",
     "ConfigError",
     "FeedbackSettings",
+    "live_tenants",
     "load_settings",
+    "parse_tenants",
 ]
 
 DEFAULT_TTL_DAYS = 90
@@ -76,8 +74,11 @@ class FeedbackSettings:
         return self.tenants_by_principal.get(principal_key)
 
 
-def load_settings(environ: Mapping[str, str]) -> FeedbackSettings:
-    """Read and validate the environment; :class:`ConfigError` lists every problem found."""
+def load_settings(
+    environ: Mapping[str, str], tenants: Mapping[str, str] | None = None
+) -> FeedbackSettings:
+    """Read and validate the environment, with the tenant registry ``tenants`` (when None, the
+    one in ``GATEWAY_CONFIG``); :class:`ConfigError` lists every problem found."""
     problems: list[str] = []
 
     table_name = environ.get("FEEDBACK_TABLE_NAME", "")
@@ -105,15 +106,20 @@ def load_settings(environ: Mapping[str, str]) -> FeedbackSettings:
             "namespace (1-255 characters: letters, digits, spaces and . - _ / # :)"
         )
 
-    tenants: Mapping[str, str] = {}
-    document, bad = read_gateway_config(environ, module_dir=os.path.dirname(__file__))
-    problems += bad
-    if document is not None:
-        registry = parse_tenant_registry(document.get("tenants"), key=f"{CONFIG_VARIABLE}.tenants")
-        problems += registry.problems
-        tenants = registry.by_principal
+    if tenants is None:
+        text = environ.get(CONFIG_VARIABLE, "")
+        if not text:
+            problems.append(
+                f"{CONFIG_VARIABLE}: is not set; give the gateway config as JSON, or read the "
+                "tenant registry from AppConfig with live_tenants()"
+            )
+        else:
+            try:
+                tenants = parse_tenants(json.loads(text))
+            except ValueError as exc:  # json.JSONDecodeError and ConfigError
+                problems.extend(getattr(exc, "problems", [f"{CONFIG_VARIABLE}: {exc}"]))
 
-    if problems:
+    if problems or tenants is None:
         raise ConfigError(problems)
     return FeedbackSettings(
         table_name=table_name,
@@ -121,6 +127,33 @@ def load_settings(environ: Mapping[str, str]) -> FeedbackSettings:
         metrics_namespace=namespace,
         tenants_by_principal=tenants,
     )
+
+
+def parse_tenants(document: Any) -> Mapping[str, str]:
+    """The tenant registry of a gateway config document: principal key -> tenant id;
+    :class:`ConfigError` lists every problem."""
+    if not isinstance(document, dict):
+        raise ConfigError([f"{CONFIG_VARIABLE}: got {_show(document)}; must be a JSON object"])
+    registry = parse_tenant_registry(document.get("tenants"), key=f"{CONFIG_VARIABLE}.tenants")
+    if registry.problems:
+        raise ConfigError(list(registry.problems))
+    return registry.by_principal
+
+
+def live_tenants(
+    environ: Mapping[str, str],
+    *,
+    client: Callable[[], Any] | None,
+    warn: Callable[[str, dict[str, Any]], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LiveConfig[Mapping[str, str]]:
+    """The newest valid tenant registry from the source the environment names (AppConfig, or
+    ``GATEWAY_CONFIG``); :class:`ConfigError` if the source is misconfigured or an inline
+    ``GATEWAY_CONFIG`` is invalid."""
+    source, problems = config_source(environ)
+    if source is None:
+        raise ConfigError(problems)
+    return LiveConfig(source, parse_tenants, client=client, warn=warn, clock=clock)
 
 
 def _show(value: Any) -> str:

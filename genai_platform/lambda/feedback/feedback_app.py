@@ -21,6 +21,7 @@ JSON error quoting the request id, never a stack trace.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -28,10 +29,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.session import get_session
-from fb_config import FeedbackSettings, load_settings
+from fb_config import FeedbackSettings, live_tenants, load_settings
 from fb_request import parse_feedback
 from fb_store import FeedbackStore, StoreUnavailable
-from gw_common import HttpError, caller_identity, error_response, json_response
+from gw_common import (
+    ConfigUnavailable,
+    HttpError,
+    caller_identity,
+    error_response,
+    json_response,
+)
 
 __all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler"]
 
@@ -48,9 +55,21 @@ DYNAMODB_CLIENT_CONFIG = Config(
     retries={"total_max_attempts": 2, "mode": "standard"},
 )
 
-# Cold start: a bad configuration raises here and the function fails to initialise.
-SETTINGS = load_settings(os.environ)
+# AppConfig Data: one short attempt; a failed read keeps the last good registry.
+APPCONFIG_CLIENT_CONFIG = Config(
+    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1, "mode": "standard"}
+)
+
 logger = Logger()
+# Cold start: a bad environment raises here and the function fails to initialise. The tenant
+# registry is read (and kept current) per request: a config store that cannot be read yet
+# answers 503, not a failed init.
+TENANTS = live_tenants(
+    os.environ,
+    client=lambda: _appconfig_client(),
+    warn=lambda message, fields: logger.warning(message, extra=fields),
+)
+SETTINGS = load_settings(os.environ, tenants={})
 tracer = Tracer()
 metrics = Metrics(namespace=SETTINGS.metrics_namespace, service="")
 STORE = FeedbackStore(
@@ -67,7 +86,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request_id = _request_id(event, context)
     logger.append_keys(request_id=request_id)
     try:
-        response = handle(event, request_id=request_id, settings=SETTINGS, store=STORE)
+        try:
+            tenants = TENANTS.current()
+        except ConfigUnavailable:
+            raise HttpError(
+                503,
+                "ConfigurationUnavailable",
+                "the gateway's configuration is not available yet; retry shortly",
+                headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+            ) from None
+        settings = replace(SETTINGS, tenants_by_principal=tenants)
+        response = handle(event, request_id=request_id, settings=settings, store=STORE)
     except HttpError as exc:
         logger.info(
             "feedback rejected",
@@ -83,6 +112,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     response["headers"]["X-Request-Id"] = request_id
     return response
+
+
+_APPCONFIG: list[Any] = []
+
+
+def _appconfig_client() -> Any:
+    """The ``appconfigdata`` client, created on first use."""
+    if not _APPCONFIG:
+        _APPCONFIG.append(
+            get_session().create_client("appconfigdata", config=APPCONFIG_CLIENT_CONFIG)
+        )
+    return _APPCONFIG[0]
 
 
 def handle(

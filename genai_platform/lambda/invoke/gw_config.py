@@ -1,36 +1,28 @@
 """The invoke function's configuration: the gateway config and the other environment variables.
 
 The gateway config (guardrail, models, tenants, features, limits, timeouts, retry, breaker,
-blocked message) is one JSON document, merged from up to three sources, lowest precedence first
-(objects merge key by key; any other value replaces; see :mod:`gw_common`):
+blocked message) is one JSON document, the routing config ``GuardedInferenceApi`` deploys to an
+AWS AppConfig hosted configuration (``GATEWAY_CONFIG_APPCONFIG``), or given whole as JSON in
+``GATEWAY_CONFIG`` for local runs and tests (see :mod:`gw_common`). :func:`live_config` keeps the
+newest valid version of it; :func:`validate_gateway_config` checks one, and
+:class:`ConfigError` lists every problem at once (each naming its key, showing the value and
+saying what is allowed): an invalid version is never served.
 
-1. the file named by ``GATEWAY_CONFIG_FILE`` (``gateway_config.json`` in the function's code,
-   written by ``GuardedInferenceApi`` at synth; resolved against ``LAMBDA_TASK_ROOT``, or this
-   module's directory when that is unset): everything known at synth, of any size;
-2. ``GATEWAY_DEPLOY_VALUES``: the few values only known at deploy time (the guardrail's
-   ``identifier``, ``version`` and ``arn``; a self-hosted model's ``endpoint_name`` and
-   ``inference_component_name``), at their places in the document;
-3. ``GATEWAY_CONFIG``: a whole configuration as JSON, for local runs and tests.
-
-Other variables: ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required).
-
-Read and validated once, at cold start. A bad configuration is a deployment bug, not a caller
-error, so :func:`load_settings` raises :class:`ConfigError` listing every problem at once (each
-naming its key, showing the value and saying what is allowed) and the function fails loudly
-instead of serving with half a configuration.
+Other variables: ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required), read once at cold
+start by :func:`load_settings`; a bad one is a deployment bug and fails the cold start loudly.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import parse_tenant_registry, read_gateway_config, show_value
+from gw_common import LiveConfig, config_source, parse_tenant_registry, show_value
 
 __all__ = [
     "BEDROCK",
@@ -45,6 +37,7 @@ __all__ = [
     "Settings",
     "Tenant",
     "Timeouts",
+    "live_config",
     "load_settings",
     "parse_gateway_config",
     "validate_gateway_config",
@@ -551,17 +544,22 @@ def _breaker(check: _Checker, data: Any) -> BreakerPolicy | None:
     )
 
 
-def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Read the function's environment (the gateway config from its file, deploy-time values
-    and ``GATEWAY_CONFIG``, see the module documentation); :class:`ConfigError` lists every
-    problem."""
-    config: GatewayConfig | None = None
-    document, problems = read_gateway_config(environ, module_dir=os.path.dirname(__file__))
-    if document is not None:
-        try:
-            config = validate_gateway_config(document)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
+def load_settings(environ: Mapping[str, str], config: GatewayConfig | None = None) -> Settings:
+    """The function's settings: its environment variables and ``config`` (when None, the whole
+    config in ``GATEWAY_CONFIG``); :class:`ConfigError` lists every problem."""
+    problems: list[str] = []
+    if config is None:
+        text = environ.get("GATEWAY_CONFIG", "")
+        if not text:
+            problems.append(
+                "GATEWAY_CONFIG: is not set; give the gateway config as JSON, or read it from "
+                "AppConfig with live_config()"
+            )
+        else:
+            try:
+                config = parse_gateway_config(text)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
     table = environ.get("QUOTA_TABLE_NAME", "")
     if not re.fullmatch(r"[a-zA-Z0-9_.-]{3,255}", table):
         problems.append(f"QUOTA_TABLE_NAME: got {table!r}; must be a DynamoDB table name")
@@ -571,3 +569,19 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if problems or config is None:
         raise ConfigError(problems)
     return Settings(config=config, quota_table_name=table, kill_switch_parameter=parameter)
+
+
+def live_config(
+    environ: Mapping[str, str],
+    *,
+    client: Callable[[], Any] | None,
+    warn: Callable[[str, dict[str, Any]], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LiveConfig[GatewayConfig]:
+    """The newest valid gateway config from the source the environment names (AppConfig, or
+    ``GATEWAY_CONFIG``); :class:`ConfigError` if the source itself is misconfigured, or if an
+    inline ``GATEWAY_CONFIG`` is invalid."""
+    source, problems = config_source(environ)
+    if source is None:
+        raise ConfigError(problems)
+    return LiveConfig(source, validate_gateway_config, client=client, warn=warn, clock=clock)

@@ -1,63 +1,62 @@
 """Shared by the gateway's Lambda handlers (shipped as a Lambda layer: ``python/`` on the path).
 
 Caller identity from the API Gateway request context, JSON request parsing that names the
-offending field, API Gateway proxy responses, and the gateway configuration both functions read
-at cold start: where it comes from (:func:`read_gateway_config`) and its tenant registry
+offending field, API Gateway proxy responses, and the gateway configuration both functions read:
+where it comes from (:func:`config_source`, :class:`LiveConfig`) and its tenant registry
 (:func:`parse_tenant_registry`), shared so that the two functions cannot drift apart. Standard
-library only, so importing it costs nothing at cold start.
+library only (AWS clients are passed in), so importing it costs nothing at cold start.
 
-Where the gateway configuration comes from, lowest precedence first (JSON objects are merged
-key by key, recursively; any other value of a later source replaces the earlier one):
+Where the gateway configuration comes from:
 
-1. ``GATEWAY_CONFIG_FILE``: the file ``GuardedInferenceApi`` writes into each function's code
-   (``gateway_config.json``, everything known at synth: tenants, aliases, limits...). A relative
-   name is resolved against ``LAMBDA_TASK_ROOT`` (the function's code in Lambda), or against the
-   function module's own directory when that is unset (local runs and tests).
-2. ``GATEWAY_DEPLOY_VALUES``: a small JSON object with the values only known at deploy time
-   (the guardrail's id, version and ARN, self-hosted endpoint and inference component names),
-   at the same places in the document.
-3. ``GATEWAY_CONFIG``: a complete (or partial) configuration as JSON, for local runs and tests;
-   it wins over both.
-
-At least one of ``GATEWAY_CONFIG_FILE`` and ``GATEWAY_CONFIG`` must be set. A file that is
-missing, unreadable or not a JSON object, or a variable that is not a JSON object, is reported
-with every other problem at once.
+- ``GATEWAY_CONFIG_APPCONFIG``: ``<application id>/<environment id>/<profile id>`` of the AWS
+  AppConfig hosted configuration ``GuardedInferenceApi`` deploys the routing config to. Read at
+  cold start and again at most every ``GATEWAY_CONFIG_POLL_SECONDS`` (default 45, AppConfig's
+  minimum 15), so a changed tenant list reaches every execution environment within a minute;
+  a read that fails, or a version that is invalid, keeps the last good version serving.
+- ``GATEWAY_CONFIG``: the whole config as JSON, for local runs and tests; when set, AppConfig is
+  not read.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 __all__ = [
-    "CONFIG_FILE_VARIABLE",
+    "APPCONFIG_VARIABLE",
     "CONFIG_VARIABLE",
-    "DEPLOY_VALUES_VARIABLE",
+    "POLL_VARIABLE",
     "BadRequest",
     "CallerIdentity",
+    "ConfigSource",
+    "ConfigUnavailable",
     "HttpError",
+    "LiveConfig",
     "TenantEntry",
     "TenantRegistry",
     "caller_identity",
+    "config_source",
     "error_response",
     "json_response",
-    "merge_config",
     "parse_json_body",
     "parse_tenant_registry",
-    "read_gateway_config",
     "show_value",
 ]
 
-#: Name of the configuration file in the function's code (relative to ``LAMBDA_TASK_ROOT``).
-CONFIG_FILE_VARIABLE = "GATEWAY_CONFIG_FILE"
-#: The deploy-time values (guardrail, endpoint names) merged over the file.
-DEPLOY_VALUES_VARIABLE = "GATEWAY_DEPLOY_VALUES"
-#: A whole configuration as JSON (local runs, tests), merged last.
+#: The whole gateway config as JSON (local runs and tests); wins over AppConfig.
 CONFIG_VARIABLE = "GATEWAY_CONFIG"
+#: ``<application id>/<environment id>/<profile id>`` of the AppConfig hosted configuration.
+APPCONFIG_VARIABLE = "GATEWAY_CONFIG_APPCONFIG"
+#: Seconds between two reads of the AppConfig configuration (AppConfig's minimum is 15).
+POLL_VARIABLE = "GATEWAY_CONFIG_POLL_SECONDS"
+DEFAULT_POLL_SECONDS = 45
+MIN_POLL_SECONDS = 15
+MAX_POLL_SECONDS = 3600
+_APPCONFIG_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 _TENANT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _PRINCIPAL_KEY = re.compile(r"\d{12}:(role|user):[\w+=,.@-]{1,128}")
@@ -215,73 +214,181 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def merge_config(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` merged over ``base``: objects key by key, recursively; any other value of
-    ``override`` (lists included) replaces the one in ``base``. Neither input is changed."""
-    merged: dict[str, Any] = dict(base)
-    for key, value in override.items():
-        earlier = merged.get(key)
-        if isinstance(earlier, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge_config(earlier, value)
-        else:
-            merged[key] = value
-    return merged
+class ConfigUnavailable(Exception):
+    """No valid gateway config could be read yet (the store is unreachable, or every version
+    read so far was invalid): the function answers 503 and tries again on the next request."""
 
 
-def _json_object(source: str, text: str, problems: list[str]) -> dict[str, Any] | None:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems.append(f"{source}: is not valid JSON ({exc.msg} at position {exc.pos})")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"{source}: got {show_value(data)}; must be a JSON object")
-        return None
-    return data
+@dataclass(frozen=True)
+class ConfigSource:
+    """Where a function reads the gateway config from, as its environment says."""
+
+    inline: str | None
+    """``GATEWAY_CONFIG``: the whole config as JSON (local runs and tests)."""
+    application: str = ""
+    environment: str = ""
+    profile: str = ""
+    """The AppConfig application, environment and configuration profile ids
+    (``GATEWAY_CONFIG_APPCONFIG=<application>/<environment>/<profile>``)."""
+    poll_seconds: int = DEFAULT_POLL_SECONDS
 
 
-def read_gateway_config(
-    environ: Mapping[str, str], *, module_dir: str
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """The gateway configuration document merged from its sources (see the module
-    documentation), and the problems found reading them (the document is None when any).
-
-    ``module_dir`` is where a relative ``GATEWAY_CONFIG_FILE`` is looked for when
-    ``LAMBDA_TASK_ROOT`` is unset: the directory of the calling function's modules.
-    """
+def config_source(environ: Mapping[str, str]) -> tuple[ConfigSource | None, list[str]]:
+    """Read the config source from the environment; every problem names its variable."""
     problems: list[str] = []
-    file_name = environ.get(CONFIG_FILE_VARIABLE, "")
-    deploy_text = environ.get(DEPLOY_VALUES_VARIABLE, "")
-    full_text = environ.get(CONFIG_VARIABLE, "")
-    if not file_name and not full_text:
-        problems.append(
-            f"{CONFIG_FILE_VARIABLE}: is not set (nor {CONFIG_VARIABLE}); the function needs its "
-            "gateway config: the name of the JSON file in its code, or the whole config as JSON "
-            f"in {CONFIG_VARIABLE}"
-        )
-    document: dict[str, Any] = {}
-    if file_name:
-        root = environ.get("LAMBDA_TASK_ROOT") or module_dir
-        path = os.path.join(root, file_name)
-        source = f"{CONFIG_FILE_VARIABLE} ({path})"
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(
-                f"{source}: cannot be read ({type(exc).__name__}: {exc}); the file must be in "
-                "the function's code"
-            )
+    inline = environ.get(CONFIG_VARIABLE) or None
+    locator = environ.get(APPCONFIG_VARIABLE, "")
+    poll_text = environ.get(POLL_VARIABLE, "")
+    poll = DEFAULT_POLL_SECONDS
+    if poll_text:
+        if poll_text.isdigit() and MIN_POLL_SECONDS <= int(poll_text) <= MAX_POLL_SECONDS:
+            poll = int(poll_text)
         else:
-            document = _json_object(source, text, problems) or {}
-    for name, text in ((DEPLOY_VALUES_VARIABLE, deploy_text), (CONFIG_VARIABLE, full_text)):
-        if text:
-            layer = _json_object(name, text, problems)
-            if layer is not None:
-                document = merge_config(document, layer)
+            problems.append(
+                f"{POLL_VARIABLE}: got {show_value(poll_text)}; must be a whole number of seconds "
+                f"from {MIN_POLL_SECONDS} (AppConfig's minimum) to {MAX_POLL_SECONDS}"
+            )
+    if inline is not None:
+        return (None if problems else ConfigSource(inline=inline, poll_seconds=poll)), problems
+    parts = locator.split("/")
+    if not locator:
+        problems.append(
+            f"{APPCONFIG_VARIABLE}: is not set (nor {CONFIG_VARIABLE}); the function needs its "
+            "gateway config: '<application id>/<environment id>/<profile id>' of the AppConfig "
+            f"hosted configuration, or the whole config as JSON in {CONFIG_VARIABLE}"
+        )
+    elif len(parts) != 3 or not all(_APPCONFIG_ID.fullmatch(part) for part in parts):
+        problems.append(
+            f"{APPCONFIG_VARIABLE}: got {show_value(locator)}; must be "
+            "'<application id>/<environment id>/<profile id>' (each 1-128 letters, digits, "
+            "'-', '_' or '.')"
+        )
     if problems:
         return None, problems
-    return document, []
+    return ConfigSource(None, parts[0], parts[1], parts[2], poll), []
+
+
+T = TypeVar("T")
+
+
+class LiveConfig(Generic[T]):
+    """The newest valid gateway config, parsed by ``parse``.
+
+    From ``GATEWAY_CONFIG``: parsed once, here (a bad one raises, failing the cold start).
+    From AppConfig: read through the AppConfig Data API (``StartConfigurationSession`` once,
+    then ``GetLatestConfiguration`` at most every ``poll_seconds``, which answers an empty body
+    while nothing changed). A version that cannot be parsed is logged and skipped: the last good
+    one keeps serving. A failed read keeps the last good version too and starts a new session at
+    the next poll. Until a first valid version arrives, :meth:`current` raises
+    :class:`ConfigUnavailable` (at most one read attempt per ``retry_seconds``).
+
+    ``client`` returns an ``appconfigdata`` client (created lazily, with short timeouts: a read
+    is attempted within the request that triggers it); ``warn`` receives a message and fields to
+    log; ``clock`` is monotonic seconds.
+    """
+
+    def __init__(
+        self,
+        source: ConfigSource,
+        parse: Callable[[Any], T],
+        *,
+        client: Callable[[], Any] | None = None,
+        warn: Callable[[str, dict[str, Any]], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        retry_seconds: float = 5.0,
+    ) -> None:
+        self._source = source
+        self._parse = parse
+        self._client = client
+        self._warn = warn or (lambda message, fields: None)
+        self._clock = clock
+        self._retry_seconds = retry_seconds
+        self._value: T | None = None
+        self._token: str | None = None
+        self._next_poll = float("-inf")
+        self._last_problem = "not read yet"
+        self.version = 0
+        """How many valid versions were taken in (0 while none)."""
+        if source.inline is not None:
+            self._value = parse(_document(CONFIG_VARIABLE, source.inline.encode("utf-8")))
+            self.version = 1
+        elif client is None:
+            raise ValueError("an AppConfig config source needs an appconfigdata client")
+
+    def current(self) -> T:
+        """The newest valid config; polls AppConfig when a poll is due."""
+        if self._source.inline is None and self._clock() >= self._next_poll:
+            self._poll()
+        if self._value is None:
+            raise ConfigUnavailable(self._last_problem)
+        return self._value
+
+    def _poll(self) -> None:
+        assert self._client is not None
+        source = self._source
+        try:
+            client = self._client()
+            if self._token is None:
+                started = client.start_configuration_session(
+                    ApplicationIdentifier=source.application,
+                    EnvironmentIdentifier=source.environment,
+                    ConfigurationProfileIdentifier=source.profile,
+                    RequiredMinimumPollIntervalInSeconds=source.poll_seconds,
+                )
+                self._token = started["InitialConfigurationToken"]
+            answer = client.get_latest_configuration(ConfigurationToken=self._token)
+            self._token = answer.get("NextPollConfigurationToken")
+            body = answer.get("Configuration")
+            content: bytes = body.read() if hasattr(body, "read") else (body or b"")
+        except Exception as exc:  # any failure to read: keep the last good config
+            self._token = None  # a token is good for one call; start a new session next time
+            self._last_problem = f"the gateway config could not be read ({type(exc).__name__})"
+            self._next_poll = self._clock() + (
+                source.poll_seconds if self._value is not None else self._retry_seconds
+            )
+            self._warn(
+                "gateway config read failed; "
+                + ("keeping the last good version" if self._value is not None else "none yet"),
+                {"error": type(exc).__name__},
+            )
+            return
+        self._next_poll = self._clock() + source.poll_seconds
+        if not content:
+            if self._value is None:  # nothing deployed yet (or no change since a bad version)
+                self._next_poll = self._clock() + self._retry_seconds
+            return
+        try:
+            value = self._parse(_document("AppConfig", content))
+        except Exception as exc:
+            problems = getattr(exc, "problems", None) or [str(exc)]
+            self._last_problem = "the deployed gateway config is invalid"
+            self._warn(
+                "gateway config version refused; "
+                + ("keeping the last good version" if self._value is not None else "none yet"),
+                {"problems": list(problems)[:20]},
+            )
+            return
+        self._value = value
+        self.version += 1
+
+
+class _DocumentError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _document(source: str, content: bytes) -> Any:
+    """The JSON document of a config source; :class:`ValueError` (with ``problems``) if it is
+    not UTF-8 JSON."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _DocumentError([f"{source}: is not UTF-8 text"]) from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _DocumentError([f"{source}: is not valid JSON ({exc})"]) from None
 
 
 @dataclass(frozen=True)

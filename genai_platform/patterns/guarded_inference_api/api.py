@@ -1,0 +1,900 @@
+"""The guarded inference API construct: one SigV4-signed HTTPS API in front of every approved
+model (see the package documentation for everything it builds)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from genai_platform.compliance import acknowledge
+from genai_platform.constructs.guardrail import Guardrail
+from genai_platform.constructs.inference_endpoint import InferenceEndpoint
+from genai_platform.constructs.keys import logs_may_use_key
+from genai_platform.constructs.model_catalog import ModelCatalog
+from genai_platform.constructs.private_network import PrivateNetwork
+from genai_platform.patterns.guarded_inference_api._names import _pascal
+from genai_platform.patterns.guarded_inference_api.edge import (
+    _GATEWAY_RESPONSES,
+    _access_log_format,
+    _chat_schema,
+    _feedback_schema,
+    _resource_policy,
+    account_logging_role,
+    build_web_acl,
+    execute_api_endpoint,
+)
+from genai_platform.patterns.guarded_inference_api.functions import (
+    _grant_table_key,
+    _powertools_layer_arn,
+    build_function,
+    encrypted_log_group,
+    function_security_group,
+    interface_endpoint_for,
+)
+from genai_platform.patterns.guarded_inference_api.props import (
+    _API_KEY_FIELD,
+    _API_KEY_LENGTH,
+    _ASSET_EXCLUDES,
+    _FEEDBACK_TIMEOUT_SECONDS,
+    _LAMBDA_ROOT,
+    _PRINCIPAL_ARN,
+    API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
+    DEFAULT_BLOCKED_MESSAGE,
+    DEFAULT_NAME_PREFIX,
+    DEFAULT_POWERTOOLS_LAYER_VERSION,
+    DEFAULT_STAGE_NAME,
+    IMPORTED_KEY_WARNING_ID,
+    INVOKE_TIMEOUT_MARGIN_SECONDS,
+    METRICS_NAMESPACE,
+    ROUTES,
+    RUNTIME,
+    SERVICE_NAME,
+    CallTimeouts,
+    CircuitBreaker,
+    RequestLimits,
+    RetryPolicy,
+    Tenant,
+    api_key_secret_name,
+    gateway_route_arns,
+)
+from genai_platform.patterns.guarded_inference_api.routing_config import (
+    DEFAULT_CONFIG_POLL_SECONDS,
+    RoutingConfigStore,
+    _gateway_config,
+)
+from genai_platform.patterns.guarded_inference_api.tables import build_table, kill_switch
+from genai_platform.patterns.guarded_inference_api.validation import _Plan, _plan
+
+__all__ = ["GuardedInferenceApi"]
+
+
+class GuardedInferenceApi(Construct):
+    """The platform's inference API: IAM-authenticated, WAF-protected, per-tenant metered.
+
+    Application teams call it from their own accounts with SigV4-signed requests and their
+    tenant's API key (``x-api-key``): the resource policy admits only the tenants' principals,
+    the usage plans meter requests per tenant, the invoke function meters tokens per tenant,
+    enforces the guardrail, timeouts, retries and circuit breaking, and falls back to another
+    model when one fails. See the module documentation for everything it builds.
+
+    Deployment notes: API Gateway writes access and execution logs only once the account's
+    API Gateway CloudWatch Logs role (``AWS::ApiGateway::Account``, one setting per account and
+    region, shared by every REST API there) is set. By default the construct leaves that
+    setting alone; pass ``cloud_watch_role=True`` to let this stack set it, to a role with the
+    policy AWS documents for it (which serves every other REST API in the account too). The
+    functions reserve no concurrency unless asked (a reservation fails on accounts with a low
+    concurrency quota, since Lambda keeps 100 unreserved). The tenants' roles need not exist
+    when this stack deploys: every policy names them by ``aws:PrincipalArn``, not as principals.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        guardrail: Guardrail,
+        model_catalog: ModelCatalog,
+        tenants: Sequence[Tenant],
+        self_hosted_models: Mapping[str, InferenceEndpoint] | None = None,
+        fallbacks: Mapping[str, str] | None = None,
+        default_alias: str | None = None,
+        features: Sequence[str] = (),
+        name_prefix: str = DEFAULT_NAME_PREFIX,
+        stage_name: str = DEFAULT_STAGE_NAME,
+        endpoint_type: apigateway.EndpointType = apigateway.EndpointType.REGIONAL,
+        vpc_endpoint: ec2.IInterfaceVpcEndpoint | None = None,
+        private_network: PrivateNetwork | None = None,
+        organization_id: str | None = None,
+        throttle_rate_limit: float = 50,
+        throttle_burst_limit: int = 100,
+        waf_rate_limit: int = 2000,
+        waf_count_rules: Sequence[str] = ("SizeRestrictions_BODY",),
+        limits: RequestLimits | None = None,
+        timeouts: CallTimeouts | None = None,
+        retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        blocked_message: str = DEFAULT_BLOCKED_MESSAGE,
+        invoke_reserved_concurrency: int | None = None,
+        feedback_reserved_concurrency: int | None = None,
+        feedback_ttl_days: int = 90,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        log_level: str = "INFO",
+        encryption_key: kms.IKey | None = None,
+        powertools_layer_version: int = DEFAULT_POWERTOOLS_LAYER_VERSION,
+        cloud_watch_role: bool = False,
+        tracing: bool = False,
+    ) -> None:
+        """Validate every prop, then build the API, its functions, tables and protections.
+
+        Args:
+            guardrail: The guardrail every model call goes through (its published version).
+            model_catalog: The approved Bedrock models; its aliases that are text models and
+                lowercase names (``[a-z0-9][a-z0-9_-]{0,63}``) are the Bedrock aliases callers
+                may choose. The invoke function is granted the catalogue's text models, only
+                with ``guardrail``.
+            tenants: The application teams allowed to call (at least one); see :class:`Tenant`.
+            self_hosted_models: Alias to a real-time :class:`InferenceEndpoint` (inference
+                component) callers may choose; the same guardrail is applied to its input and
+                output through ApplyGuardrail. Default: Bedrock models only.
+            fallbacks: Alias to the alias that serves while the first one's circuit breaker is
+                open or its endpoint wakes from zero (no self-references, no cycles).
+                Default: no fallback; callers then get 503 with Retry-After.
+            default_alias: The alias served when a request names none. Default: the
+                catalogue's ``default_alias`` when the gateway serves it, otherwise the first
+                alias of the first tenant.
+            features: Feature tags kept as a metric dimension (at most 50, not ``other`` or
+                ``none``); other tags are counted as ``other``. Default: none (every tag is
+                ``other``).
+            name_prefix: Prefix of the names other stacks rely on: the API key secrets
+                (``<prefix>/gateway/<tenant>/api-key``), the kill switch
+                (``/<prefix>/gateway/kill-switch``), the API (``<prefix>-gateway``) and the
+                usage plans; 3-32 lowercase letters, digits and hyphens. Default: ``genai``.
+            stage_name: Stage of the API (1-64 letters, digits, ``_``). Default: ``prod``.
+            endpoint_type: ``EndpointType.REGIONAL`` or ``EndpointType.PRIVATE`` (callers reach
+                a private API only through an ``execute-api`` interface VPC endpoint, and the
+                resource policy refuses requests that come another way). Default: REGIONAL.
+            vpc_endpoint: The ``execute-api`` interface endpoint of a PRIVATE API, for example
+                one in the callers' VPC imported with
+                ``ec2.InterfaceVpcEndpoint.from_interface_vpc_endpoint_attributes``. Default:
+                the ``execute-api`` endpoint of ``private_network`` (created next to it when
+                the network has none). Only with PRIVATE.
+            private_network: The generative-AI account's private network. The functions then
+                run in its isolated subnets and reach AWS through its VPC endpoints (its
+                default endpoints cover Bedrock, SageMaker, SSM and DynamoDB; an
+                ``appconfigdata`` endpoint for the routing config, and ``xray`` with
+                ``tracing``, are added when it lacks them), and a PRIVATE API can use its
+                ``execute-api`` endpoint. Default: no VPC; the functions call
+                the AWS APIs over TLS from Lambda's own network.
+            organization_id: AWS Organizations id (``o-...``); the resource policy then also
+                refuses principals outside the organization. Default: no organization check.
+            throttle_rate_limit: Stage-wide steady requests per second (> 0, at most 10,000).
+                Default: 50.
+            throttle_burst_limit: Stage-wide burst (1-5,000). Default: 100.
+            waf_rate_limit: Requests per client IP per 5 minutes before WAF blocks the IP
+                (10 to 2,000,000,000). Default: 2,000.
+            waf_count_rules: Rules of the common rule set that only count instead of blocking,
+                from :data:`COMMON_RULE_SET_RULES`. ``SizeRestrictions_BODY`` blocks every body
+                over 8 KB, which chat requests legitimately exceed (the API's own schema and the
+                invoke function enforce ``max_body_bytes``); body rules such as
+                ``CrossSiteScripting_BODY`` may also block prompts that quote code. Default:
+                ``("SizeRestrictions_BODY",)``.
+            limits: Request size limits. Default: ``RequestLimits()`` (256 KiB bodies, 50
+                messages of 20,000 characters, 8,000-character system prompts, 4,096 output
+                tokens).
+            timeouts: Model call timeouts and the request deadline; the invoke function's
+                timeout is the deadline plus 2 seconds. Default: ``CallTimeouts()`` (2 s
+                connect, 20 s read, 25 s deadline).
+            retry: Retries of throttled model calls. Default: ``RetryPolicy()`` (4 attempts,
+                0.2 s base, 2 s cap).
+            breaker: Circuit breaker per target. Default: ``CircuitBreaker()`` (opens after 5
+                consecutive failures for 30 s).
+            blocked_message: Returned when the guardrail intervenes (1-2,000 characters).
+                Default: :data:`DEFAULT_BLOCKED_MESSAGE`.
+            invoke_reserved_concurrency: Reserved concurrency of the invoke function (1-1,000),
+                which caps concurrent model calls and is taken from the account's unreserved
+                pool (Lambda keeps at least 100 unreserved, so the account's concurrency quota
+                must exceed the sum of all reservations plus 100). Default: none reserved; the
+                stage throttling and the tenants' usage plans bound concurrency.
+            feedback_reserved_concurrency: Reserved concurrency of the feedback function
+                (1-1,000). Default: none reserved.
+            feedback_ttl_days: Days feedback is kept before DynamoDB's TTL deletes it (1-3,650).
+                Default: 90.
+            log_retention: Retention of the access, execution, WAF and function logs (not
+                INFINITE). Default: one year.
+            log_level: ``LOG_LEVEL`` of both functions (DEBUG, INFO, WARNING, ERROR, CRITICAL).
+                Default: INFO.
+            encryption_key: Customer-managed KMS key for the tables and every log group; a
+                key-policy statement lets CloudWatch Logs use it for this account's log groups
+                (an imported key's policy is left alone). Default: a new key with yearly
+                rotation, kept when the stack is deleted. The API key secrets always get a key
+                of their own, whose policy lets only the tenants' principals decrypt through
+                Secrets Manager.
+            powertools_layer_version: Version of the public
+                ``AWSLambdaPowertoolsPythonV3-python314-arm64`` layer. Default:
+                :data:`DEFAULT_POWERTOOLS_LAYER_VERSION`.
+            cloud_watch_role: Whether this stack sets the account's API Gateway CloudWatch Logs
+                role (``AWS::ApiGateway::Account``), which access and execution logging need.
+                It is one setting per account and region: the role gets AWS's managed policy
+                ``AmazonAPIGatewayPushToCloudWatchLogs`` so every REST API there keeps logging.
+                Default: off; the setting must then already exist (an info annotation says so).
+            tracing: Active X-Ray tracing of the functions (with a private network, an ``xray``
+                interface endpoint is added, since the isolated subnets have no other route to
+                X-Ray). Default: off; the API stage still sends its own traces to X-Ray.
+
+        Raises:
+            ValueError: listing every invalid prop, its value and what is allowed.
+        """
+        path = "/".join(p for p in (scope.node.path, id) if p)
+        stack = cdk.Stack.of(scope)
+        plan, problems = _plan(
+            stack,
+            guardrail=guardrail,
+            model_catalog=model_catalog,
+            tenants=tenants,
+            self_hosted_models=self_hosted_models,
+            fallbacks=fallbacks,
+            default_alias=default_alias,
+            features=features,
+            name_prefix=name_prefix,
+            stage_name=stage_name,
+            endpoint_type=endpoint_type,
+            vpc_endpoint=vpc_endpoint,
+            private_network=private_network,
+            organization_id=organization_id,
+            throttle_rate_limit=throttle_rate_limit,
+            throttle_burst_limit=throttle_burst_limit,
+            waf_rate_limit=waf_rate_limit,
+            waf_count_rules=waf_count_rules,
+            limits=limits,
+            timeouts=timeouts,
+            retry=retry,
+            breaker=breaker,
+            blocked_message=blocked_message,
+            invoke_reserved_concurrency=invoke_reserved_concurrency,
+            feedback_reserved_concurrency=feedback_reserved_concurrency,
+            feedback_ttl_days=feedback_ttl_days,
+            log_retention=log_retention,
+            log_level=log_level,
+            powertools_layer_version=powertools_layer_version,
+        )
+        if problems or plan is None:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise ValueError(
+                f"GuardedInferenceApi {path!r}: invalid props ({len(problems)} problems):\n{lines}"
+            )
+        super().__init__(scope, id)
+        self._stack = stack
+        self._plan = plan
+        self._name_prefix = name_prefix
+        self._stage_name = stage_name
+        self._guardrail = guardrail
+
+        # ---- keys, tables, the kill switch and the routing config
+        self._encryption_key = encryption_key or kms.Key(
+            self,
+            "EncryptionKey",
+            description=f"Encrypts the tables and logs of the inference API {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        added = self._encryption_key.add_to_resource_policy(
+            logs_may_use_key(stack, sid="AllowCloudWatchLogsForTheInferenceApiLogs"),
+            allow_no_op=True,
+        )
+        if not added.statement_added:
+            cdk.Annotations.of(self).add_warning_v2(
+                IMPORTED_KEY_WARNING_ID,
+                "encryption_key is imported, so its key policy was not changed: allow "
+                f"logs.{stack.region}.amazonaws.com kms:Encrypt*, kms:Decrypt*, "
+                "kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe* for this account's log "
+                "groups, or the API's log groups cannot be created",
+            )
+        key = self._encryption_key
+        self._quota_table = build_table(
+            self, "QuotaTable", "pk", sort_key=None, ttl_attribute=None, key=key
+        )
+        self._feedback_table = build_table(
+            self,
+            "FeedbackTable",
+            "response_id",
+            sort_key="caller",
+            ttl_attribute="expires_at",
+            key=key,
+        )
+        self._kill_switch = kill_switch(self, name_prefix=name_prefix)
+        self._config_document = _gateway_config(plan, guardrail)
+        self._routing_config = RoutingConfigStore(
+            self,
+            "RoutingConfig",
+            document=self._config_document,
+            name_prefix=name_prefix,
+            stage_name=stage_name,
+        )
+
+        # ---- the functions
+        self._security_group: ec2.SecurityGroup | None = None
+        if private_network is not None:
+            self._security_group = function_security_group(self, private_network.vpc)
+            self._add_function_endpoints(private_network, tracing=tracing)
+        shared_layer = lambda_.LayerVersion(
+            self,
+            "SharedLayer",
+            code=lambda_.Code.from_asset(str(_LAMBDA_ROOT / "shared"), exclude=_ASSET_EXCLUDES),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[lambda_.Architecture.ARM_64],
+            description="gw_common: caller identity, JSON parsing, responses and config reading",
+        )
+        powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            _powertools_layer_arn(stack, powertools_layer_version),
+        )
+        common_env = {
+            "GATEWAY_CONFIG_APPCONFIG": self._routing_config.locator,
+            "GATEWAY_CONFIG_POLL_SECONDS": str(DEFAULT_CONFIG_POLL_SECONDS),
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "LOG_LEVEL": log_level,
+            "POWERTOOLS_LOG_LEVEL": log_level,
+        }
+        function_props: dict[str, Any] = {
+            "layers": [shared_layer, powertools_layer],
+            "network": private_network,
+            "security_group": self._security_group,
+            "tracing": tracing,
+            "key": key,
+            "log_retention": log_retention,
+        }
+        self._invoke_function, self._invoke_role = build_function(
+            self,
+            "Invoke",
+            handler="invoke_app.lambda_handler",
+            code_dir=_LAMBDA_ROOT / "invoke",
+            description="Guarded inference API: POST /v1/chat and GET /v1/models",
+            timeout=cdk.Duration.seconds(
+                math.ceil(plan.timeouts.deadline_seconds) + INVOKE_TIMEOUT_MARGIN_SECONDS
+            ),
+            memory_mib=512,
+            reserved_concurrency=invoke_reserved_concurrency,
+            environment={
+                **common_env,
+                "QUOTA_TABLE_NAME": self._quota_table.table_name,
+                "KILL_SWITCH_PARAMETER": self._kill_switch.parameter_name,
+                "API_INTEGRATION_TIMEOUT_MS": str(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000),
+            },
+            **function_props,
+        )
+        self._feedback_function, self._feedback_role = build_function(
+            self,
+            "Feedback",
+            handler="feedback_app.lambda_handler",
+            code_dir=_LAMBDA_ROOT / "feedback",
+            description="Guarded inference API: POST /v1/feedback",
+            timeout=cdk.Duration.seconds(_FEEDBACK_TIMEOUT_SECONDS),
+            memory_mib=256,
+            reserved_concurrency=feedback_reserved_concurrency,
+            environment={
+                **common_env,
+                "FEEDBACK_TABLE_NAME": self._feedback_table.table_name,
+                "FEEDBACK_TTL_DAYS": str(feedback_ttl_days),
+                "API_INTEGRATION_TIMEOUT_MS": str(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000),
+            },
+            **function_props,
+        )
+        self._grant_invoke_function(model_catalog)
+        self._grant_feedback_function()
+        for role in (self._invoke_role, self._feedback_role):
+            self._routing_config.grant_read(role)
+
+        # ---- the API
+        self._vpc_endpoint = plan.vpc_endpoint
+        if endpoint_type == apigateway.EndpointType.PRIVATE and self._vpc_endpoint is None:
+            assert private_network is not None  # validated
+            self._vpc_endpoint = execute_api_endpoint(
+                self,
+                private_network,
+                principal_accounts=plan.principal_accounts,
+                principal_arns=plan.principal_arns,
+                route_arns=self.route_arns(),
+            )
+        self._access_log_group = encrypted_log_group(
+            self, "AccessLogGroup", key=key, retention=log_retention
+        )
+        self._api = apigateway.RestApi(
+            self,
+            "Api",
+            rest_api_name=f"{name_prefix}-gateway",
+            description=(
+                "Guarded inference API: SigV4-signed chat, models and feedback for the "
+                "platform's tenants"
+            ),
+            endpoint_configuration=apigateway.EndpointConfiguration(
+                types=[endpoint_type],
+                vpc_endpoints=[self._vpc_endpoint] if self._vpc_endpoint is not None else None,
+            ),
+            policy=_resource_policy(plan, stage_name, organization_id, self._vpc_endpoint),
+            cloud_watch_role=False,
+            api_key_source_type=apigateway.ApiKeySourceType.HEADER,
+            fail_on_warnings=True,
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=apigateway.AuthorizationType.IAM,
+                api_key_required=True,
+            ),
+            deploy_options=apigateway.StageOptions(
+                stage_name=stage_name,
+                description="The gateway's only stage",
+                access_log_destination=apigateway.LogGroupLogDestination(self._access_log_group),
+                access_log_format=_access_log_format(),
+                # API Gateway sends its own segments to X-Ray (not from the VPC).
+                tracing_enabled=True,
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # never log request or response bodies
+                metrics_enabled=True,
+                throttling_rate_limit=throttle_rate_limit,
+                throttling_burst_limit=throttle_burst_limit,
+                caching_enabled=False,
+            ),
+        )
+        self._execution_log_group = logs.LogGroup(
+            self,
+            "ExecutionLogGroup",
+            # The group API Gateway writes execution logs to; created here so that it is
+            # encrypted and expires, instead of being created unencrypted and kept forever.
+            log_group_name=f"API-Gateway-Execution-Logs_{self._api.rest_api_id}/{stage_name}",
+            encryption_key=key,
+            retention=log_retention,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # The stage logs to that group from its first request on, once the account's
+        # logging role is set.
+        self._api.deployment_stage.node.add_dependency(self._execution_log_group)
+        if cloud_watch_role:
+            self._api.deployment_stage.node.add_dependency(account_logging_role(self))
+        else:
+            cdk.Annotations.of(self).add_info(
+                "cloud_watch_role is off: the account's API Gateway CloudWatch Logs role "
+                "(AWS::ApiGateway::Account, one per account and region) must already be set, or "
+                "the stage's access and execution logging fails to deploy; pass "
+                "cloud_watch_role=True to let this stack set it"
+            )
+        self._add_routes(plan)
+        self._add_gateway_responses()
+        self._usage_plans: dict[str, apigateway.IUsagePlan] = {}
+        self._api_keys: dict[str, apigateway.IApiKey] = {}
+        self._secrets_key = kms.Key(
+            self,
+            "ApiKeySecretsKey",
+            description=f"Encrypts the tenants' API key secrets of {self.node.path}",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self._api_key_secrets: dict[str, secretsmanager.ISecret] = {}
+        for tenant in plan.tenants:
+            self._add_tenant(tenant)
+
+        # ---- WAF
+        self._web_acl_name = f"{name_prefix}-gateway-{cdk.Names.unique_id(self)[-8:]}"
+        self._web_acl = build_web_acl(
+            self,
+            name=self._web_acl_name,
+            metric_prefix=f"{name_prefix}-gateway",
+            stage_arn=self._api.deployment_stage.stage_arn,
+            rate_limit=waf_rate_limit,
+            count_rules=waf_count_rules,
+            log_group_key=key,
+            retention=log_retention,
+        )
+
+        self._acknowledge_api()
+
+    # ------------------------------------------------------------------ attributes
+
+    @property
+    def api(self) -> apigateway.IRestApi:
+        """The REST API."""
+        return self._api
+
+    @property
+    def url(self) -> str:
+        """Base URL of the stage:
+        ``https://<api id>.execute-api.<region>.amazonaws.com/<stage>/``."""
+        return self._api.url
+
+    @property
+    def stage_name(self) -> str:
+        """The API's stage."""
+        return self._stage_name
+
+    @property
+    def stage(self) -> apigateway.Stage:
+        """The API's stage construct (for its ``metric_*`` methods)."""
+        return self._api.deployment_stage
+
+    @property
+    def invoke_function(self) -> lambda_.IFunction:
+        """The function behind ``POST /v1/chat`` and ``GET /v1/models``."""
+        return self._invoke_function
+
+    @property
+    def feedback_function(self) -> lambda_.IFunction:
+        """The function behind ``POST /v1/feedback``."""
+        return self._feedback_function
+
+    @property
+    def quota_table(self) -> dynamodb.ITable:
+        """Monthly token usage per tenant (partition key ``pk`` = ``<tenant>#<YYYY-MM>``)."""
+        return self._quota_table
+
+    @property
+    def feedback_table(self) -> dynamodb.ITable:
+        """Feedback per response and caller (``response_id``, ``caller``; TTL ``expires_at``)."""
+        return self._feedback_table
+
+    @property
+    def kill_switch(self) -> ssm.IStringParameter:
+        """The kill-switch parameter (``off``/``on``); grant the cost guard ``grant_write``."""
+        return self._kill_switch
+
+    @property
+    def api_key_secrets(self) -> Mapping[str, secretsmanager.ISecret]:
+        """Each tenant's API key secret (JSON ``{"api_key": ...}``), by tenant id."""
+        return MappingProxyType(self._api_key_secrets)
+
+    @property
+    def api_keys(self) -> Mapping[str, apigateway.IApiKey]:
+        """Each tenant's API key, by tenant id."""
+        return MappingProxyType(self._api_keys)
+
+    @property
+    def usage_plans(self) -> Mapping[str, apigateway.IUsagePlan]:
+        """Each tenant's usage plan, by tenant id."""
+        return MappingProxyType(self._usage_plans)
+
+    @property
+    def web_acl_arn(self) -> str:
+        """ARN of the WAF web ACL associated with the stage."""
+        return self._web_acl.attr_arn
+
+    @property
+    def encryption_key(self) -> kms.IKey:
+        """The key of the tables and log groups."""
+        return self._encryption_key
+
+    @property
+    def api_key_encryption_key(self) -> kms.IKey:
+        """The key of the API key secrets."""
+        return self._secrets_key
+
+    @property
+    def access_log_group(self) -> logs.ILogGroup:
+        """The stage's access log group."""
+        return self._access_log_group
+
+    @property
+    def vpc_endpoint(self) -> ec2.IInterfaceVpcEndpoint | None:
+        """The ``execute-api`` endpoint of a PRIVATE API; None for a REGIONAL one."""
+        return self._vpc_endpoint
+
+    @property
+    def security_group(self) -> ec2.ISecurityGroup | None:
+        """The functions' security group in the private network; None without a network."""
+        return self._security_group
+
+    @property
+    def gateway_config(self) -> str:
+        """The functions' whole routing config as JSON (a token: it holds the guardrail's
+        attributes), as stored in AppConfig (see :attr:`routing_config`)."""
+        return cdk.Stack.of(self).to_json_string(self._config_document)
+
+    @property
+    def routing_config(self) -> RoutingConfigStore:
+        """The AppConfig application, environment and hosted configuration holding the routing
+        config; a new hosted configuration version deployed there reaches every execution
+        environment within ``GATEWAY_CONFIG_POLL_SECONDS`` (45 s)."""
+        return self._routing_config
+
+    @property
+    def model_aliases(self) -> tuple[str, ...]:
+        """Every alias the gateway serves, Bedrock then self-hosted."""
+        return tuple(self._plan.models)
+
+    # ------------------------------------------------------------------ ARNs
+
+    def execute_api_arn_for(self, method: str, path: str) -> str:
+        """``execute-api`` ARN of one route of this API's stage (this account and region)."""
+        if (method, path) not in ROUTES:
+            raise ValueError(
+                f"method, path: {(method, path)!r} is not a route of the API; routes: "
+                f"{', '.join(f'{m} {p}' for m, p in ROUTES)}"
+            )
+        return self._api.arn_for_execute_api(method, path, self._stage_name)
+
+    def route_arns(self, *, account: str | None = None, region: str | None = None) -> list[str]:
+        """ARNs of the three routes with the API id wildcarded, as an identity policy in
+        another account writes them (see :func:`gateway_route_arns`). Default: this stack's
+        account and region."""
+        return gateway_route_arns(
+            partition=self._stack.partition,
+            region=region or self._stack.region,
+            account=account or self._stack.account,
+            stage_name=self._stage_name,
+        )
+
+    # ------------------------------------------------------------------ metrics
+
+    def metric_count(self, **props: Any) -> cloudwatch.Metric:
+        """API Gateway ``Count`` of the stage. Default: Sum over 5 minutes."""
+        return self._api.deployment_stage.metric_count(**props)
+
+    def metric_latency(self, **props: Any) -> cloudwatch.Metric:
+        """API Gateway ``Latency`` of the stage (ms). Default: Average over 5 minutes."""
+        return self._api.deployment_stage.metric_latency(**props)
+
+    def metric_integration_latency(self, **props: Any) -> cloudwatch.Metric:
+        """API Gateway ``IntegrationLatency`` of the stage (ms). Default: Average."""
+        return self._api.deployment_stage.metric_integration_latency(**props)
+
+    def metric_client_error(self, **props: Any) -> cloudwatch.Metric:
+        """API Gateway ``4XXError`` of the stage. Default: Sum over 5 minutes."""
+        return self._api.deployment_stage.metric_client_error(**props)
+
+    def metric_server_error(self, **props: Any) -> cloudwatch.Metric:
+        """API Gateway ``5XXError`` of the stage. Default: Sum over 5 minutes."""
+        return self._api.deployment_stage.metric_server_error(**props)
+
+    def metric_blocked_requests(self, **props: Any) -> cloudwatch.Metric:
+        """WAF ``BlockedRequests`` of the web ACL. Default: Sum over 5 minutes."""
+        return cloudwatch.Metric(
+            namespace="AWS/WAFV2",
+            metric_name="BlockedRequests",
+            dimensions_map={
+                "WebACL": self._web_acl_name,
+                "Region": self._stack.region,
+                "Rule": "ALL",
+            },
+            **{"statistic": "Sum", **props},
+        )
+
+    # ------------------------------------------------------------------ building
+
+    def _add_function_endpoints(self, network: PrivateNetwork, *, tracing: bool) -> None:
+        """The interface endpoints the functions need beyond the network's defaults: AppConfig
+        Data (the routing config) and, with tracing, X-Ray: the isolated subnets have no other
+        route out, so without them config reads fail and traces are silently lost."""
+        account = iam.AccountPrincipal(self._stack.account)
+        interface_endpoint_for(
+            self,
+            network,
+            service="appconfigdata",
+            id="AppConfigDataEndpoint",
+            statement=iam.PolicyStatement(
+                sid="GatewayFunctionsReadTheRoutingConfig",
+                principals=[account],
+                actions=[
+                    "appconfig:StartConfigurationSession",
+                    "appconfig:GetLatestConfiguration",
+                ],
+                resources=[self._routing_config.configuration_arn],
+            ),
+        )
+        if tracing:
+            interface_endpoint_for(
+                self,
+                network,
+                service="xray",
+                id="XRayEndpoint",
+                statement=iam.PolicyStatement(
+                    sid="GatewayFunctionsSendTraces",
+                    principals=[account],
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    resources=["*"],
+                ),
+            )
+
+    def _grant_invoke_function(self, catalog: ModelCatalog) -> None:
+        fn = self._invoke_function
+        if self._plan.bedrock_aliases:
+            # Approved text models only with the guardrail, and ApplyGuardrail.
+            catalog.grant_invoke(fn, self._guardrail)
+        if self._plan.self_hosted:
+            self._guardrail.grant_apply(fn)
+            for endpoint in self._plan.self_hosted.values():
+                endpoint.grant_invoke(fn)
+        iam.Grant.add_to_principal(
+            grantee=fn,
+            actions=["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            resource_arns=[self._quota_table.table_arn],
+        )
+        _grant_table_key(fn, self._encryption_key, self._stack)
+        self._kill_switch.grant_read(fn)
+
+    def _grant_feedback_function(self) -> None:
+        fn = self._feedback_function
+        iam.Grant.add_to_principal(
+            grantee=fn,
+            actions=["dynamodb:PutItem"],
+            resource_arns=[self._feedback_table.table_arn],
+        )
+        _grant_table_key(fn, self._encryption_key, self._stack)
+
+    def _add_routes(self, plan: _Plan) -> None:
+        api = self._api
+        validator = api.add_request_validator(
+            "BodyValidator",
+            request_validator_name="body-and-parameters",
+            validate_request_body=True,
+            validate_request_parameters=True,
+        )
+        chat_model = api.add_model(
+            "ChatRequestModel",
+            content_type="application/json",
+            model_name="ChatRequest",
+            description="POST /v1/chat body",
+            schema=_chat_schema(plan.limits),
+        )
+        feedback_model = api.add_model(
+            "FeedbackRequestModel",
+            content_type="application/json",
+            model_name="FeedbackRequest",
+            description="POST /v1/feedback body",
+            schema=_feedback_schema(),
+        )
+        v1 = api.root.add_resource("v1")
+        invoke = apigateway.LambdaIntegration(self._invoke_function, allow_test_invoke=False)
+        feedback = apigateway.LambdaIntegration(self._feedback_function, allow_test_invoke=False)
+        self._methods = {
+            ("POST", "/v1/chat"): v1.add_resource("chat").add_method(
+                "POST",
+                invoke,
+                request_validator=validator,
+                # Every content type is validated: "$default" catches bodies sent as another.
+                request_models={"application/json": chat_model, "$default": chat_model},
+            ),
+            ("GET", "/v1/models"): v1.add_resource("models").add_method("GET", invoke),
+            ("POST", "/v1/feedback"): v1.add_resource("feedback").add_method(
+                "POST",
+                feedback,
+                request_validator=validator,
+                request_models={"application/json": feedback_model, "$default": feedback_model},
+            ),
+        }
+
+    def _add_gateway_responses(self) -> None:
+        """Errors API Gateway answers itself, shaped like the functions' errors."""
+        for response_type, code, template in _GATEWAY_RESPONSES:
+            self._api.add_gateway_response(
+                f"{code}Response",
+                type=response_type,
+                templates={"application/json": template.replace("__CODE__", code)},
+            )
+
+    def _add_tenant(self, tenant: Tenant) -> None:
+        stack = self._stack
+        suffix = _pascal(tenant.id)
+        name = api_key_secret_name(self._name_prefix, tenant.id)
+        principals = list(dict.fromkeys(tenant.principals))
+        accounts = sorted({_PRINCIPAL_ARN.fullmatch(p)["account"] for p in principals})  # type: ignore[index]
+        secret = secretsmanager.Secret(
+            self,
+            f"ApiKeySecret{suffix}",
+            secret_name=name,
+            description=f"API key of tenant {tenant.id} for the inference API {self.node.path}",
+            encryption_key=self._secrets_key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}",
+                generate_string_key=_API_KEY_FIELD,
+                exclude_punctuation=True,
+                include_space=False,
+                password_length=_API_KEY_LENGTH,
+            ),
+        )
+        secret.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="TenantPrincipalsReadTheApiKey",
+                principals=[iam.AccountPrincipal(a) for a in accounts],
+                actions=["secretsmanager:GetSecretValue"],
+                resources=["*"],
+                conditions={"ArnEquals": {"aws:PrincipalArn": principals}},
+            )
+        )
+        secret_arn_pattern = stack.format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{name}-??????",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self._secrets_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"Tenant{suffix}DecryptsItsApiKey",
+                principals=[iam.AccountPrincipal(a) for a in accounts],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
+                    },
+                    "StringLike": {"kms:EncryptionContext:SecretARN": secret_arn_pattern},
+                    "ArnEquals": {"aws:PrincipalArn": principals},
+                },
+            )
+        )
+        reason = (
+            "The value is also the usage plan's API Gateway API key, which a rotation function "
+            "cannot update in place; keys are rotated by replacing this secret and its ApiKey "
+            "together in a deployment"
+        )
+        for finding in (
+            "AwsSolutions-SMG4",
+            "NIST.800.53.R5-SecretsManagerRotationEnabled",
+            "HIPAA.Security-SecretsManagerRotationEnabled",
+        ):
+            acknowledge(secret.node.default_child or secret, finding, reason)
+        key = apigateway.ApiKey(
+            self,
+            f"ApiKey{suffix}",
+            api_key_name=f"{self._name_prefix}-{tenant.id}",
+            description=f"Inference API key of tenant {tenant.id}",
+            enabled=True,
+            # A CloudFormation dynamic reference: the template never holds the value.
+            value=secret.secret_value_from_json(_API_KEY_FIELD).unsafe_unwrap(),
+        )
+        usage_plan = self._api.add_usage_plan(
+            f"UsagePlan{suffix}",
+            name=f"{self._name_prefix}-{tenant.id}",
+            description=f"Requests of tenant {tenant.id}",
+            throttle=apigateway.ThrottleSettings(
+                rate_limit=tenant.rate_limit_rps, burst_limit=tenant.burst_limit
+            ),
+            quota=apigateway.QuotaSettings(
+                limit=tenant.monthly_request_quota, period=apigateway.Period.MONTH
+            ),
+            api_stages=[
+                apigateway.UsagePlanPerApiStage(api=self._api, stage=self._api.deployment_stage)
+            ],
+        )
+        usage_plan.add_api_key(key)
+        self._api_key_secrets[tenant.id] = secret
+        self._api_keys[tenant.id] = key
+        self._usage_plans[tenant.id] = usage_plan
+
+    # ------------------------------------------------------------------ acknowledgements
+
+    def _acknowledge_api(self) -> None:
+        stage = self._api.deployment_stage.node.default_child or self._api.deployment_stage
+        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
+            acknowledge(
+                stage,
+                f"{pack}-APIGWCacheEnabledAndEncrypted",
+                "Responses are model outputs for one caller's prompt; a stage cache would serve "
+                "one tenant's answer to another, so caching stays off",
+            )
+            acknowledge(
+                stage,
+                f"{pack}-APIGWSSLEnabled",
+                "Every integration is a Lambda proxy invoked by API Gateway through the signed "
+                "Lambda API; stage client certificates only authenticate API Gateway to HTTP "
+                "backends, and this API has none",
+            )
+        for method in self._methods.values():
+            acknowledge(
+                method.node.default_child or method,
+                "AwsSolutions-COG4",
+                "Callers are IAM roles of application accounts authenticated by SigV4 "
+                "(AWS_IAM authorization plus the resource policy); there are no end users "
+                "that a Cognito user pool would hold",
+            )

@@ -1,0 +1,179 @@
+"""The role an app team's workload assumes, in its own account, to call the inference API."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from genai_platform.compliance import acknowledge
+from genai_platform.patterns.guarded_inference_api._names import _nag_value
+from genai_platform.patterns.guarded_inference_api.props import (
+    DEFAULT_NAME_PREFIX,
+    DEFAULT_STAGE_NAME,
+    api_key_secret_name,
+    caller_role_name,
+    gateway_route_arns,
+)
+from genai_platform.patterns.guarded_inference_api.validation import _validate_caller
+
+__all__ = ["GatewayCallerRole"]
+
+
+class GatewayCallerRole(Construct):
+    """The role an app team's workload assumes to call the inference API from its own account.
+
+    It may ``execute-api:Invoke`` exactly the gateway's three routes on ``stage_name`` in the
+    generative-AI account, and read its tenant's API key secret there (``GetSecretValue`` on
+    that secret, ``kms:Decrypt`` only through Secrets Manager for that secret): nothing else of
+    the AI tier. The API's id is unknown in another account's stack, so the route ARNs
+    wildcard it; the API's resource policy is what restricts the caller to the one API.
+    The permissions sit in a customer-managed policy.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        tenant_id: str,
+        genai_account: str,
+        assumed_by: iam.IPrincipal,
+        name_prefix: str = DEFAULT_NAME_PREFIX,
+        region: str | None = None,
+        stage_name: str = DEFAULT_STAGE_NAME,
+        role_name: str | None = None,
+        api_key_secret: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Create the role and its policy.
+
+        Args:
+            tenant_id: The tenant the role calls as (as in :class:`Tenant`).
+            genai_account: The generative-AI account's 12-digit id.
+            assumed_by: Who may assume the role, e.g. the workload's service principal or a
+                role of the application account.
+            name_prefix: The gateway's ``name_prefix`` (names the secret and the role).
+                Default: ``genai``.
+            region: The gateway's region. Default: this stack's region.
+            stage_name: The gateway's stage. Default: ``prod``.
+            role_name: Name of the role (1-64 characters), which the gateway lists in the
+                tenant's principals. Default: :func:`caller_role_name` of the prefix and tenant.
+            api_key_secret: Name of the tenant's API key secret. Default:
+                :func:`api_key_secret_name` of the prefix and tenant.
+            description: Description of the role. Default: a sentence naming the tenant.
+
+        Raises:
+            ValueError: listing every invalid prop, its value and what is allowed.
+        """
+        path = "/".join(p for p in (scope.node.path, id) if p)
+        stack = cdk.Stack.of(scope)
+        name = role_name if role_name is not None else caller_role_name(name_prefix, tenant_id)
+        secret_name = (
+            api_key_secret
+            if api_key_secret is not None
+            else api_key_secret_name(name_prefix, tenant_id)
+        )
+        problems = _validate_caller(
+            stack,
+            tenant_id=tenant_id,
+            genai_account=genai_account,
+            assumed_by=assumed_by,
+            name_prefix=name_prefix,
+            region=region,
+            stage_name=stage_name,
+            role_name=name,
+            api_key_secret=secret_name,
+        )
+        if problems:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise ValueError(
+                f"GatewayCallerRole {path!r}: invalid props ({len(problems)} problems):\n{lines}"
+            )
+        super().__init__(scope, id)
+        region = region or stack.region
+        partition = stack.partition
+        self._role = iam.Role(
+            self,
+            "Resource",
+            role_name=name,
+            assumed_by=assumed_by,
+            description=description
+            or f"Calls the genai-platform inference API as tenant {tenant_id}",
+        )
+        self._route_arns = gateway_route_arns(
+            partition=partition, region=region, account=genai_account, stage_name=stage_name
+        )
+        self._secret_arn = (
+            f"arn:{partition}:secretsmanager:{region}:{genai_account}:secret:{secret_name}-??????"
+        )
+        key_arns = f"arn:{partition}:kms:{region}:{genai_account}:key/*"
+        self._policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=f"Inference API routes and API key of tenant {tenant_id}",
+            roles=[self._role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="InvokeTheInferenceApiRoutes",
+                    actions=["execute-api:Invoke"],
+                    resources=self._route_arns,
+                ),
+                iam.PolicyStatement(
+                    sid="ReadTheTenantApiKey",
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[self._secret_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="DecryptTheApiKeyThroughSecretsManager",
+                    actions=["kms:Decrypt"],
+                    resources=[key_arns],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{region}.amazonaws.com"
+                        },
+                        "StringLike": {"kms:EncryptionContext:SecretARN": self._secret_arn},
+                    },
+                ),
+            ],
+        )
+        for arn in self._route_arns:
+            acknowledge(
+                self._policy,
+                f"AwsSolutions-IAM5[Resource::{_nag_value(stack, arn)}]",
+                "The API id of the gateway in the generative-AI account is unknown to this "
+                "account's stack; the ARN pins account, region, stage, method and path, and the "
+                "API's resource policy admits this role to that one API",
+            )
+        acknowledge(
+            self._policy,
+            f"AwsSolutions-IAM5[Resource::{_nag_value(stack, key_arns)}]",
+            "The key id in the generative-AI account is unknown here; decryption is limited to "
+            "requests Secrets Manager makes for this tenant's API key secret (kms:ViaService "
+            "and the SecretARN encryption context)",
+        )
+
+    @property
+    def role(self) -> iam.IRole:
+        """The caller role."""
+        return self._role
+
+    @property
+    def role_arn(self) -> str:
+        """ARN of the caller role (list it in the tenant's principals)."""
+        return self._role.role_arn
+
+    @property
+    def policy(self) -> iam.IManagedPolicy:
+        """The role's customer-managed policy."""
+        return self._policy
+
+    @property
+    def route_arns(self) -> list[str]:
+        """The route ARNs the role may invoke."""
+        return list(self._route_arns)
+
+    @property
+    def api_key_secret_arn(self) -> str:
+        """ARN pattern of the tenant's API key secret (``...:secret:<name>-??????``)."""
+        return self._secret_arn

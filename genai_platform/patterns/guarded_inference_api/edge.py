@@ -1,0 +1,398 @@
+"""The gateway's edge: the API's resource policy, request schemas, error shapes, access log
+format, the WAF web ACL and the account-level API Gateway logging role.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from genai_platform.compliance import acknowledge
+from genai_platform.constructs.private_network import PrivateNetwork
+from genai_platform.patterns.guarded_inference_api.props import (
+    _NAME,
+    COMMON_RULE_SET_RULES,
+    KNOWN_BAD_INPUTS_RULE_SET_RULES,
+    ROUTES,
+    RequestLimits,
+)
+
+if TYPE_CHECKING:
+    from genai_platform.patterns.guarded_inference_api.validation import _Plan
+
+#: The AWS managed policy AWS documents for API Gateway's account-level CloudWatch Logs role
+#: (API Gateway Developer Guide, "Set up CloudWatch logging for REST APIs"): it lets API
+#: Gateway create and write the execution and access log groups of every REST API in the
+#: account and region.
+PUSH_TO_CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+def _resource_policy(
+    plan: _Plan,
+    stage_name: str,
+    organization_id: str | None,
+    vpc_endpoint: ec2.IInterfaceVpcEndpoint | None,
+) -> iam.PolicyDocument:
+    """Allow the tenants' principals on the routes; deny everyone else, principals outside the
+    organization and (for a private API) requests not coming through the VPC endpoint."""
+    statements = [
+        iam.PolicyStatement(
+            sid="AllowTenantPrincipals",
+            principals=[iam.AccountPrincipal(a) for a in plan.principal_accounts],
+            actions=["execute-api:Invoke"],
+            resources=[f"execute-api:/{stage_name}/{method}{path}" for method, path in ROUTES],
+            conditions={"ArnEquals": {"aws:PrincipalArn": plan.principal_arns}},
+        ),
+        iam.PolicyStatement(
+            sid="DenyEveryoneElse",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["execute-api:Invoke"],
+            resources=["execute-api:/*"],
+            # An assumed role's session has the role's ARN as aws:PrincipalArn.
+            conditions={"ArnNotEquals": {"aws:PrincipalArn": plan.principal_arns}},
+        ),
+    ]
+    if organization_id is not None:
+        statements.append(
+            iam.PolicyStatement(
+                sid="DenyPrincipalsOutsideTheOrganization",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["execute-api:Invoke"],
+                resources=["execute-api:/*"],
+                conditions={"StringNotEquals": {"aws:PrincipalOrgID": organization_id}},
+            )
+        )
+    if vpc_endpoint is not None:
+        statements.append(
+            iam.PolicyStatement(
+                sid="DenyRequestsNotThroughTheVpcEndpoint",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["execute-api:Invoke"],
+                resources=["execute-api:/*"],
+                conditions={"StringNotEquals": {"aws:SourceVpce": vpc_endpoint.vpc_endpoint_id}},
+            )
+        )
+    return iam.PolicyDocument(statements=statements)
+
+
+def _access_log_format() -> apigateway.AccessLogFormat:
+    """One JSON line per request: ids, caller, route, status, sizes and latencies."""
+    fields = {
+        "requestId": "$context.requestId",
+        "extendedRequestId": "$context.extendedRequestId",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+        "integrationLatencyMs": "$context.integration.latency",
+        "integrationStatus": "$context.integration.status",
+        "caller": "$context.identity.caller",
+        "userArn": "$context.identity.userArn",
+        "accountId": "$context.identity.accountId",
+        "sourceIp": "$context.identity.sourceIp",
+        "vpceId": "$context.identity.vpceId",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "wafStatus": "$context.waf.status",
+        "errorType": "$context.error.responseType",
+        "errorMessage": "$context.error.message",
+        "xrayTraceId": "$context.xrayTraceId",
+    }
+    return apigateway.AccessLogFormat.custom(json.dumps(fields, separators=(",", ":")))
+
+
+_ERROR_TEMPLATE = (
+    '{"error":{"code":"__CODE__","message":$context.error.messageString},'
+    '"request_id":"$context.requestId"}'
+)
+_VALIDATION_TEMPLATE = (
+    '{"error":{"code":"__CODE__","message":'
+    '"$util.escapeJavaScript($context.error.validationErrorString)","field":"body"},'
+    '"request_id":"$context.requestId"}'
+)
+#: Errors API Gateway answers before a function runs: (type, error code, body template).
+_GATEWAY_RESPONSES: tuple[tuple[apigateway.ResponseType, str, str], ...] = (
+    (apigateway.ResponseType.BAD_REQUEST_BODY, "BadRequest", _VALIDATION_TEMPLATE),
+    (apigateway.ResponseType.ACCESS_DENIED, "AccessDenied", _ERROR_TEMPLATE),
+    (
+        apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        "MissingAuthentication",
+        _ERROR_TEMPLATE,
+    ),
+    (apigateway.ResponseType.INVALID_SIGNATURE, "InvalidSignature", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.EXPIRED_TOKEN, "ExpiredToken", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.INVALID_API_KEY, "InvalidApiKey", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.THROTTLED, "Throttled", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.QUOTA_EXCEEDED, "RequestQuotaExceeded", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.WAF_FILTERED, "Forbidden", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.REQUEST_TOO_LARGE, "RequestTooLarge", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.INTEGRATION_TIMEOUT, "GatewayTimeout", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.DEFAULT_4_XX, "ClientError", _ERROR_TEMPLATE),
+    (apigateway.ResponseType.DEFAULT_5_XX, "ServerError", _ERROR_TEMPLATE),
+)
+
+
+def _chat_schema(limits: RequestLimits) -> apigateway.JsonSchema:
+    """``POST /v1/chat``: messages (last one from the user is checked by the function), an
+    optional system prompt, max tokens, temperature, model alias and feature tag."""
+    string = apigateway.JsonSchemaType.STRING
+    return apigateway.JsonSchema(
+        schema=apigateway.JsonSchemaVersion.DRAFT4,
+        title="ChatRequest",
+        type=apigateway.JsonSchemaType.OBJECT,
+        required=["messages"],
+        additional_properties=False,
+        properties={
+            "messages": apigateway.JsonSchema(
+                type=apigateway.JsonSchemaType.ARRAY,
+                min_items=1,
+                max_items=limits.max_messages,
+                items=apigateway.JsonSchema(
+                    type=apigateway.JsonSchemaType.OBJECT,
+                    required=["role", "content"],
+                    additional_properties=False,
+                    properties={
+                        "role": apigateway.JsonSchema(type=string, enum=["user", "assistant"]),
+                        "content": apigateway.JsonSchema(
+                            type=string, min_length=1, max_length=limits.max_message_chars
+                        ),
+                    },
+                ),
+            ),
+            "system": apigateway.JsonSchema(type=string, max_length=limits.max_system_chars),
+            "max_tokens": apigateway.JsonSchema(
+                type=apigateway.JsonSchemaType.INTEGER,
+                minimum=1,
+                maximum=limits.max_output_tokens,
+            ),
+            "temperature": apigateway.JsonSchema(
+                type=apigateway.JsonSchemaType.NUMBER, minimum=0, maximum=1
+            ),
+            "model": apigateway.JsonSchema(type=string, pattern=f"^{_NAME.pattern}$"),
+            "feature": apigateway.JsonSchema(type=string, min_length=1, max_length=64),
+        },
+    )
+
+
+def _feedback_schema() -> apigateway.JsonSchema:
+    """``POST /v1/feedback``: a response id, a thumbs up or down and an optional comment."""
+    string = apigateway.JsonSchemaType.STRING
+    return apigateway.JsonSchema(
+        schema=apigateway.JsonSchemaVersion.DRAFT4,
+        title="FeedbackRequest",
+        type=apigateway.JsonSchemaType.OBJECT,
+        required=["response_id", "rating"],
+        additional_properties=False,
+        properties={
+            "response_id": apigateway.JsonSchema(
+                type=string,
+                pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            ),
+            "rating": apigateway.JsonSchema(type=string, enum=["up", "down"]),
+            "comment": apigateway.JsonSchema(type=string, max_length=1000),
+        },
+    )
+
+
+def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True,
+        metric_name=metric_name,
+        sampled_requests_enabled=True,
+    )
+
+
+def build_web_acl(
+    scope: Construct,
+    *,
+    name: str,
+    metric_prefix: str,
+    stage_arn: str,
+    rate_limit: int,
+    count_rules: Sequence[str],
+    log_group_key: kms.IKey,
+    retention: logs.RetentionDays,
+) -> wafv2.CfnWebACL:
+    """The regional web ACL of the stage: a per-IP rate-based rule, then the AWS managed common
+    rule set and known-bad-inputs rule set (``count_rules`` only count), logging to a
+    KMS-encrypted ``aws-waf-logs-`` group with the credential headers redacted.
+
+    Capacity: 2 (rate rule) + 700 (common) + 200 (known bad inputs) WCUs, within the 1,500 a
+    web ACL gets without extra charge (AWS WAF Developer Guide, "Baseline rule groups").
+    """
+    stack = cdk.Stack.of(scope)
+    counted = set(count_rules)
+
+    def managed(group: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+        members = (
+            COMMON_RULE_SET_RULES
+            if group == "AWSManagedRulesCommonRuleSet"
+            else KNOWN_BAD_INPUTS_RULE_SET_RULES
+        )
+        overrides = [
+            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+            )
+            for rule in members
+            if rule in counted
+        ]
+        return wafv2.CfnWebACL.RuleProperty(
+            name=group,
+            priority=priority,
+            override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                    vendor_name="AWS", name=group, rule_action_overrides=overrides or None
+                )
+            ),
+            visibility_config=_visibility(group),
+        )
+
+    web_acl = wafv2.CfnWebACL(
+        scope,
+        "WebAcl",
+        name=name,
+        description=(
+            "Inference API: per-IP rate limit, the AWS common rule set and known bad inputs"
+        ),
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=_visibility(metric_prefix),
+        rules=[
+            wafv2.CfnWebACL.RuleProperty(
+                name="RateLimitPerIp",
+                priority=0,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=rate_limit,
+                        aggregate_key_type="IP",
+                        evaluation_window_sec=300,
+                    )
+                ),
+                visibility_config=_visibility("RateLimitPerIp"),
+            ),
+            managed("AWSManagedRulesCommonRuleSet", 1),
+            managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+        ],
+    )
+    wafv2.CfnWebACLAssociation(
+        scope, "WebAclAssociation", resource_arn=stage_arn, web_acl_arn=web_acl.attr_arn
+    )
+    log_group = logs.LogGroup(
+        scope,
+        "WafLogGroup",
+        # WAF only logs to groups named aws-waf-logs-*; the fixed name is why this group
+        # is deleted with the stack (a kept one would block re-creating it).
+        log_group_name=(
+            "aws-waf-logs-" + cdk.Names.unique_resource_name(scope, max_length=200, separator="-")
+        ),
+        encryption_key=log_group_key,
+        retention=retention,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    wafv2.CfnLoggingConfiguration(
+        scope,
+        "WafLogging",
+        resource_arn=web_acl.attr_arn,
+        log_destination_configs=[
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=log_group.log_group_name,
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+        ],
+        # Credentials never reach the WAF logs.
+        redacted_fields=[
+            wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+            for header in ("authorization", "x-api-key", "x-amz-security-token")
+        ],
+    )
+    return web_acl
+
+
+def account_logging_role(scope: Construct) -> apigateway.CfnAccount:
+    """Sets the account's API Gateway CloudWatch Logs role (``AWS::ApiGateway::Account``).
+
+    That setting is one per account and region and serves every REST API there, so the role
+    gets what AWS documents for it, the managed policy
+    :data:`PUSH_TO_CLOUDWATCH_POLICY`: API Gateway then writes the execution and access logs of
+    this API and of every other REST API in the account (a role limited to this API's groups
+    would silently break the others' logging).
+    """
+    stack = cdk.Stack.of(scope)
+    role = iam.Role(
+        scope,
+        "ApiGatewayLoggingRole",
+        description=(
+            "The account's API Gateway CloudWatch Logs role: writes execution and access logs of "
+            "this account's REST APIs"
+        ),
+        assumed_by=iam.ServicePrincipal(
+            "apigateway.amazonaws.com",
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+        ),
+        managed_policies=[
+            iam.ManagedPolicy.from_aws_managed_policy_name(PUSH_TO_CLOUDWATCH_POLICY)
+        ],
+    )
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{PUSH_TO_CLOUDWATCH_POLICY}]",
+        "The account-level API Gateway logging role serves every REST API in the account and "
+        "region; AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it, and a "
+        "narrower one would break the other APIs' execution and access logs",
+    )
+    return apigateway.CfnAccount(scope, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
+
+
+def execute_api_endpoint(
+    scope: Construct,
+    network: PrivateNetwork,
+    *,
+    principal_accounts: Sequence[str],
+    principal_arns: Sequence[str],
+    route_arns: Sequence[str],
+) -> ec2.IInterfaceVpcEndpoint:
+    """The network's execute-api endpoint, or a new one in its isolated subnets; either way its
+    policy lets the tenants invoke this API's routes."""
+    endpoint = network.interface_endpoints.get("execute-api")
+    if endpoint is None:
+        endpoint = ec2.InterfaceVpcEndpoint(
+            scope,
+            "ExecuteApiEndpoint",
+            vpc=network.vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
+            subnets=network.isolated_subnets,
+            security_groups=[network.endpoint_security_group],
+            private_dns_enabled=True,
+            open=False,
+        )
+    endpoint.add_to_policy(
+        iam.PolicyStatement(
+            sid="TenantsInvokeTheInferenceApi",
+            principals=[iam.AccountPrincipal(a) for a in principal_accounts],
+            actions=["execute-api:Invoke"],
+            # The API id is unknown here: naming it would make the endpoint and the API
+            # depend on each other.
+            resources=list(route_arns),
+            conditions={"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}},
+        )
+    )
+    return endpoint
