@@ -137,6 +137,31 @@ class Synth:
         assert len(found) == 1, sorted(found)
         return next(iter(found.items()))
 
+    def nested_templates(self) -> list[dict[str, Any]]:
+        """The templates of the gateway's nested stacks (the tenants' keys and plans)."""
+        return [
+            json.loads(path.read_text("utf-8"))
+            for path in sorted(self.assembly_dir.glob("*.nested.template.json"))
+        ]
+
+    def nested(self, type_: str) -> dict[str, dict[str, Any]]:
+        """Resources of ``type_`` across the nested stacks."""
+        return {
+            k: v
+            for template in self.nested_templates()
+            for k, v in template["Resources"].items()
+            if v["Type"] == type_
+        }
+
+    def from_parent(self, value: Any) -> Any:
+        """What the parent stack passes for a nested template's ``{"Ref": <parameter>}``."""
+        name = value["Ref"]
+        for stack in self.resources("AWS::CloudFormation::Stack").values():
+            parameters = stack["Properties"].get("Parameters", {})
+            if name in parameters:
+                return parameters[name]
+        raise AssertionError(f"no nested stack parameter {name}")
+
     def logical_id(self, construct: Any) -> str:
         stack = cdk.Stack.of(construct)
         child = construct.node.default_child or construct
@@ -174,7 +199,8 @@ def regional(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="module")
 def private(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """PRIVATE through the private network's (new) execute-api endpoint, organization check."""
+    """PRIVATE through the private network's (new) execute-api endpoint, organization check,
+    X-Ray tracing on."""
 
     def build(stack: cdk.Stack, models: Models) -> GuardedInferenceApi:
         network = PrivateNetwork(stack, "Network", availability_zones=TEST_ZONES)
@@ -184,6 +210,7 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             endpoint_type=apigateway.EndpointType.PRIVATE,
             private_network=network,
             organization_id=ORG,
+            tracing=True,
         )
 
     return _synth(tmp_path_factory.mktemp("private"), build)
@@ -222,39 +249,17 @@ GUARDRAIL_VALUES = {
 }
 
 
-def _code_dir(synth: Synth, function: str) -> Path:
-    """The assembly's copy of a function's code: ``asset.<hash>`` named by its S3 key."""
-    s3_key = _function_props(synth, function)["Code"]["S3Key"]
-    return synth.assembly_dir / f"asset.{s3_key.removesuffix('.zip')}"
+def _hosted_config_version(synth: Synth) -> dict[str, Any]:
+    _, version = synth.only("AWS::AppConfig::HostedConfigurationVersion")
+    return version
 
 
-def _config_file(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
-    text = (_code_dir(synth, function) / "gateway_config.json").read_text("utf-8")
-    config: dict[str, Any] = json.loads(text)
+def _gateway_config(synth: Synth) -> dict[str, Any]:
+    """The routing config as AppConfig serves it: the hosted version's content, with the
+    guardrail's attributes rendered."""
+    content = _hosted_config_version(synth)["Properties"]["Content"]
+    config: dict[str, Any] = json.loads(_rendered(content, GUARDRAIL_VALUES))
     return config
-
-
-def _deploy_values(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
-    value = _environment(synth, function).get("GATEWAY_DEPLOY_VALUES")
-    if value is None:
-        return {}
-    values: dict[str, Any] = json.loads(_rendered(value, GUARDRAIL_VALUES))
-    return values
-
-
-def _merged(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _gateway_config(synth: Synth, function: str = "invoke_function") -> dict[str, Any]:
-    """The config a function sees: its file with its deploy-time values merged over it."""
-    return _merged(_config_file(synth, function), _deploy_values(synth, function))
 
 
 def _policy_statements(synth: Synth, role_logical_id: str) -> list[dict[str, Any]]:
@@ -464,23 +469,45 @@ def test_execution_log_group_is_created_encrypted_with_retention(regional: Synth
     assert "KmsKeyId" in group["Properties"]
 
 
-def test_account_logging_role_is_limited_to_execution_log_groups(regional: Synth) -> None:
-    _, account = regional.only("AWS::ApiGateway::Account")
-    role = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
-    statements = _policy_statements(regional, role)
-    write = _statement(statements, "WriteExecutionLogs")
-    assert [_rendered(r) for r in write["Resource"]] == [
-        f"arn:<AWS::Partition>:logs:us-east-1:{GENAI}:log-group:API-Gateway-Execution-Logs_*",
-        f"arn:<AWS::Partition>:logs:us-east-1:{GENAI}:log-group:"
-        "API-Gateway-Execution-Logs_*:log-stream:*",
-    ]
+def test_account_logging_role_is_left_alone_by_default(regional: Synth) -> None:
+    # GIVEN defaults THEN the account-wide setting is untouched, and an info says what it needs
+    assert regional.resources("AWS::ApiGateway::Account") == {}
+    infos = Annotations.from_stack(cdk.Stack.of(regional.api)).find_info(
+        "*", Match.string_like_regexp("cloud_watch_role is off")
+    )
+    assert infos
 
 
-def test_no_account_logging_role_when_switched_off() -> None:
-    # GIVEN cloud_watch_role=False WHEN built in a fresh stack THEN no AWS::ApiGateway::Account
+def test_account_logging_role_when_asked_for_uses_awss_managed_policy() -> None:
+    # GIVEN cloud_watch_role=True WHEN built THEN the account's role gets the documented policy
     stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
-    _api(stack, _models(stack), cloud_watch_role=False)
-    Template.from_stack(stack).resource_count_is("AWS::ApiGateway::Account", 0)
+    _api(stack, _models(stack), cloud_watch_role=True)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::Account", 1)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": Match.object_like(
+                {
+                    "Statement": [
+                        Match.object_like({"Principal": {"Service": "apigateway.amazonaws.com"}})
+                    ]
+                }
+            ),
+            "ManagedPolicyArns": [
+                {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+                        ],
+                    ]
+                }
+            ],
+        },
+    )
 
 
 def test_gateway_errors_are_shaped_like_the_functions_errors(regional: Synth) -> None:
@@ -571,19 +598,31 @@ def test_chat_schema_follows_custom_limits() -> None:
 def test_each_tenant_has_a_usage_plan_with_rate_burst_and_monthly_quota(regional: Synth) -> None:
     plans = {
         p["Properties"]["UsagePlanName"]: p["Properties"]
-        for p in regional.resources("AWS::ApiGateway::UsagePlan").values()
+        for p in regional.nested("AWS::ApiGateway::UsagePlan").values()
     }
     assert set(plans) == {"genai-team-a", "genai-team-b"}
     assert plans["genai-team-a"]["Throttle"] == {"RateLimit": 15, "BurstLimit": 30}
     assert plans["genai-team-a"]["Quota"] == {"Limit": 500_000, "Period": "MONTH"}
     assert plans["genai-team-b"]["Throttle"] == {"RateLimit": 10, "BurstLimit": 20}
-    assert plans["genai-team-a"]["ApiStages"][0]["Stage"] == {
+    assert regional.from_parent(plans["genai-team-a"]["ApiStages"][0]["Stage"]) == {
         "Ref": regional.logical_id(regional.api.stage)
     }
 
 
+def test_tenants_keys_and_plans_live_in_nested_stacks_by_a_stable_bucket(
+    regional: Synth,
+) -> None:
+    from genai_platform.patterns.guarded_inference_api.tenants import tenant_stack_index
+
+    # GIVEN two tenants THEN each one's resources are in the nested stack of its bucket
+    for tenant in ("team-a", "team-b"):
+        secret = regional.api.api_key_secrets[tenant]
+        assert cdk.Stack.of(secret).node.id == f"Stack{tenant_stack_index(tenant)}"
+    assert regional.resources("AWS::ApiGateway::ApiKey") == {}
+
+
 def test_api_keys_come_from_the_secrets_by_dynamic_reference(regional: Synth) -> None:
-    keys = regional.resources("AWS::ApiGateway::ApiKey")
+    keys = regional.nested("AWS::ApiGateway::ApiKey")
     assert len(keys) == 2
     for tenant in ("team-a", "team-b"):
         secret = regional.logical_id(regional.api.api_key_secrets[tenant])
@@ -594,14 +633,14 @@ def test_api_keys_come_from_the_secrets_by_dynamic_reference(regional: Synth) ->
                 ["{{resolve:secretsmanager:", {"Ref": secret}, ":SecretString:api_key::}}"],
             ]
         }
-    regional.template().resource_count_is("AWS::ApiGateway::UsagePlanKey", 2)
+    assert len(regional.nested("AWS::ApiGateway::UsagePlanKey")) == 2
 
 
 def test_api_key_secret_is_named_kms_encrypted_and_generated(regional: Synth) -> None:
     logical_id = regional.logical_id(regional.api.api_key_secrets["team-a"])
-    props = regional.template_json()["Resources"][logical_id]["Properties"]
+    props = regional.nested("AWS::SecretsManager::Secret")[logical_id]["Properties"]
     assert props["Name"] == "genai/gateway/team-a/api-key"
-    assert props["KmsKeyId"] == {
+    assert regional.from_parent(props["KmsKeyId"]) == {
         "Fn::GetAtt": [regional.logical_id(regional.api.api_key_encryption_key), "Arn"]
     }
     generator = props["GenerateSecretString"]
@@ -614,7 +653,7 @@ def test_only_the_tenants_principals_may_read_its_api_key(regional: Synth) -> No
     secret = regional.logical_id(regional.api.api_key_secrets["team-a"])
     (policy,) = [
         p["Properties"]["ResourcePolicy"]
-        for p in regional.resources("AWS::SecretsManager::ResourcePolicy").values()
+        for p in regional.nested("AWS::SecretsManager::ResourcePolicy").values()
         if p["Properties"]["SecretId"] == {"Ref": secret}
     ]
     (statement,) = policy["Statement"]
@@ -623,21 +662,27 @@ def test_only_the_tenants_principals_may_read_its_api_key(regional: Synth) -> No
     assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": [ROLE_A, ROLE_A2]}}
 
 
-def test_secrets_key_lets_each_tenant_decrypt_only_its_secret_via_secrets_manager(
+def test_secrets_key_lets_the_tenants_decrypt_api_key_secrets_only_via_secrets_manager(
     regional: Synth,
 ) -> None:
     key = regional.logical_id(regional.api.api_key_encryption_key)
     statements = regional.template_json()["Resources"][key]["Properties"]["KeyPolicy"]["Statement"]
-    team_a = _statement(statements, "TenantTeamADecryptsItsApiKey")
-    assert team_a["Action"] == "kms:Decrypt"
-    assert team_a["Condition"]["StringEquals"] == {
+    # One statement for every tenant (key policies hold 32 KB); each secret's own policy
+    # decides which principals may read it, and Secrets Manager decrypts only for them
+    tenants = _statement(statements, "TenantsDecryptTheirApiKeysThroughSecretsManager")
+    assert tenants["Action"] == "kms:Decrypt"
+    principals = tenants["Principal"]["AWS"]
+    principals = principals if isinstance(principals, list) else [principals]
+    assert {_rendered(p) for p in principals} == {
+        f"arn:<AWS::Partition>:iam::{a}:root" for a in (APP, "333333333333")
+    }
+    assert tenants["Condition"]["StringEquals"] == {
         "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"
     }
-    assert _rendered(team_a["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"]) == (
+    assert _rendered(tenants["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"]) == (
         f"arn:<AWS::Partition>:secretsmanager:us-east-1:{GENAI}:secret:"
-        "genai/gateway/team-a/api-key-??????"
+        "genai/gateway/*/api-key-??????"
     )
-    assert team_a["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [ROLE_A, ROLE_A2]}
 
 
 # --------------------------------------------------------------------------- WAF
@@ -710,14 +755,43 @@ def _function_props(synth: Synth, function: str) -> dict[str, Any]:
         ("feedback_function", "feedback_app.lambda_handler"),
     ],
 )
-def test_functions_run_python_3_14_on_arm64_with_tracing(
+def test_functions_run_python_3_14_on_arm64_without_active_tracing_by_default(
     regional: Synth, function: str, handler: str
 ) -> None:
     props = _function_props(regional, function)
     assert props["Runtime"] == "python3.14"
     assert props["Architectures"] == ["arm64"]
     assert props["Handler"] == handler
+    # X-Ray is off unless asked for (the SDK is not even imported), so no trace is lost from
+    # isolated subnets that have no route to X-Ray
+    assert props.get("TracingConfig", {"Mode": "PassThrough"}) == {"Mode": "PassThrough"}
+    assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "true"
+
+
+def test_tracing_in_the_private_network_adds_an_xray_endpoint(private: Synth) -> None:
+    # GIVEN tracing on, in the private network
+    props = _function_props(private, "invoke_function")
+    # THEN the functions trace actively and the isolated subnets reach X-Ray privately
     assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "false"
+    endpoints = private.resources("AWS::EC2::VPCEndpoint")
+    services = {json.dumps(e["Properties"]["ServiceName"]) for e in endpoints.values()}
+    assert any(".xray" in s for s in services)
+
+
+def test_private_functions_reach_appconfig_through_an_endpoint(private: Synth) -> None:
+    endpoints = private.resources("AWS::EC2::VPCEndpoint")
+    (appconfig,) = [
+        e
+        for e in endpoints.values()
+        if ".appconfigdata" in json.dumps(e["Properties"]["ServiceName"])
+    ]
+    assert appconfig["Properties"]["PrivateDnsEnabled"] is True
+    (statement,) = appconfig["Properties"]["PolicyDocument"]["Statement"]
+    assert sorted(statement["Action"]) == [
+        "appconfig:GetLatestConfiguration",
+        "appconfig:StartConfigurationSession",
+    ]
 
 
 def test_functions_use_the_powertools_and_shared_layers(regional: Synth) -> None:
@@ -738,9 +812,22 @@ def test_invoke_function_times_out_before_api_gateway(regional: Synth) -> None:
     assert _function_props(regional, "feedback_function")["Timeout"] == 10
 
 
-def test_functions_have_reserved_concurrency(regional: Synth) -> None:
-    assert _function_props(regional, "invoke_function")["ReservedConcurrentExecutions"] == 20
-    assert _function_props(regional, "feedback_function")["ReservedConcurrentExecutions"] == 5
+def test_functions_reserve_no_concurrency_by_default(regional: Synth) -> None:
+    # A reservation fails on accounts whose concurrency quota is low (100 stay unreserved)
+    for function in ("invoke_function", "feedback_function"):
+        assert "ReservedConcurrentExecutions" not in _function_props(regional, function)
+
+
+def test_reserved_concurrency_when_asked_for() -> None:
+    stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
+    api = _api(
+        stack, _models(stack), invoke_reserved_concurrency=20, feedback_reserved_concurrency=5
+    )
+    template = Template.from_stack(stack)
+    functions = template.find_resources("AWS::Lambda::Function")
+    by_id = {k: v["Properties"].get("ReservedConcurrentExecutions") for k, v in functions.items()}
+    assert by_id[stack.resolve(api.invoke_function.node.default_child.logical_id)] == 20
+    assert by_id[stack.resolve(api.feedback_function.node.default_child.logical_id)] == 5
 
 
 def test_function_logs_are_kms_encrypted_with_retention(regional: Synth) -> None:
@@ -766,49 +853,70 @@ def test_feedback_environment_names_its_table_and_ttl(regional: Synth) -> None:
     assert env["FEEDBACK_TTL_DAYS"] == "90"
 
 
-@pytest.mark.parametrize(
-    ("function", "module"),
-    [("invoke_function", "invoke_app.py"), ("feedback_function", "feedback_app.py")],
-)
-def test_functions_read_the_config_from_a_file_in_their_code(
-    regional: Synth, function: str, module: str
-) -> None:
+@pytest.mark.parametrize("function", ["invoke_function", "feedback_function"])
+def test_functions_read_the_routing_config_from_appconfig(regional: Synth, function: str) -> None:
     # GIVEN the synthesized functions
     env = _environment(regional, function)
-    code = _code_dir(regional, function)
-    # THEN the config is a file beside the handler, named by GATEWAY_CONFIG_FILE, not a variable
-    assert env["GATEWAY_CONFIG_FILE"] == "gateway_config.json"
+    application = regional.logical_id(regional.api.routing_config.application)
+    environment = regional.logical_id(regional.api.routing_config.environment)
+    _, profile = regional.only("AWS::AppConfig::ConfigurationProfile")
+    profile_id = next(
+        k
+        for k, v in regional.template_json()["Resources"].items()
+        if v["Type"] == "AWS::AppConfig::ConfigurationProfile"
+    )
+    # THEN they name the AppConfig configuration, poll it every 45 s, and carry no config
+    assert _rendered(env["GATEWAY_CONFIG_APPCONFIG"]) == (
+        f"<{application}>/<{environment}>/<{profile_id}>"
+    )
+    assert env["GATEWAY_CONFIG_POLL_SECONDS"] == "45"
     assert "GATEWAY_CONFIG" not in env
-    assert (code / "gateway_config.json").is_file()
-    assert (code / module).is_file()
+    assert profile["Properties"]["LocationUri"] == "hosted"
 
 
-def test_both_functions_get_the_same_config_file(regional: Synth) -> None:
-    assert _config_file(regional, "feedback_function") == _config_file(regional)
+def test_routing_config_is_validated_by_a_json_schema(regional: Synth) -> None:
+    _, profile = regional.only("AWS::AppConfig::ConfigurationProfile")
+    (validator,) = profile["Properties"]["Validators"]
+    assert validator["Type"] == "JSON_SCHEMA"
+    schema = json.loads(validator["Content"])
+    assert {"guardrail", "models", "tenants", "default_alias"} <= set(schema["required"])
+    # and the deployed document passes it
+    import jsonschema
+
+    jsonschema.validate(_gateway_config(regional), schema)
 
 
-def test_config_file_is_compact_with_sorted_keys_and_no_tokens(regional: Synth) -> None:
-    # GIVEN the invoke function's config file
-    text = (_code_dir(regional, "invoke_function") / "gateway_config.json").read_text("utf-8")
-    # THEN it is deterministic JSON and holds no deploy-time value
-    assert text == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")) + "\n"
-    assert "${Token" not in text
-    assert "guardrail" not in json.loads(text)
+def test_routing_config_is_deployed_at_once_without_bake_time(regional: Synth) -> None:
+    _, strategy = regional.only("AWS::AppConfig::DeploymentStrategy")
+    assert strategy["Properties"]["GrowthFactor"] == 100
+    assert strategy["Properties"]["DeploymentDurationInMinutes"] == 0
+    assert strategy["Properties"]["FinalBakeTimeInMinutes"] == 0
+    _, deployment = regional.only("AWS::AppConfig::Deployment")
+    version_id = next(
+        k
+        for k, v in regional.template_json()["Resources"].items()
+        if v["Type"] == "AWS::AppConfig::HostedConfigurationVersion"
+    )
+    assert deployment["Properties"]["ConfigurationVersion"] == {"Ref": version_id}
 
 
-def test_deploy_values_hold_only_the_guardrail_and_only_in_the_invoke_function(
-    regional: Synth,
-) -> None:
-    # GIVEN a guardrail (tokens) and a self-hosted endpoint with literal names
-    # THEN only the guardrail's attributes travel in the environment, to the invoke function
-    assert _deploy_values(regional) == {
-        "guardrail": {
-            "identifier": "abc123def456",
-            "version": "3",
-            "arn": GUARDRAIL_VALUES["GuardrailArn"],
-        }
-    }
-    assert "GATEWAY_DEPLOY_VALUES" not in _environment(regional, "feedback_function")
+@pytest.mark.parametrize("function", ["invoke_function", "feedback_function"])
+def test_functions_may_read_exactly_the_routing_config(regional: Synth, function: str) -> None:
+    statements = _policy_statements(regional, _role_of(regional, function))
+    (read,) = [s for s in statements if "appconfig:GetLatestConfiguration" in _actions(s)]
+    assert sorted(_actions(read)) == [
+        "appconfig:GetLatestConfiguration",
+        "appconfig:StartConfigurationSession",
+    ]
+    assert _rendered(read["Resource"]).endswith(
+        "/configuration/<"
+        + next(
+            k
+            for k, v in regional.template_json()["Resources"].items()
+            if v["Type"] == "AWS::AppConfig::ConfigurationProfile"
+        )
+        + ">"
+    )
 
 
 def test_invoke_environment_stays_small(regional: Synth) -> None:
@@ -902,37 +1010,24 @@ def _load_handler_module(path: Path) -> ModuleType:
     return module
 
 
-def _lambda_environment(synth: Synth, function: str) -> dict[str, str]:
-    """The function's variables as Lambda sets them (references rendered), with
-    ``LAMBDA_TASK_ROOT`` at its code."""
-    values = {
-        **GUARDRAIL_VALUES,
-        synth.logical_id(synth.api.quota_table): "genai-gateway-quota",
-        synth.logical_id(synth.api.feedback_table): "genai-gateway-feedback",
-        synth.logical_id(synth.api.kill_switch): "/genai/gateway/kill-switch",
-    }
-    env = {k: _rendered(v, values) for k, v in _environment(synth, function).items()}
-    return {**env, "LAMBDA_TASK_ROOT": str(_code_dir(synth, function))}
-
-
 def test_gateway_config_passes_the_invoke_functions_own_validation(regional: Synth) -> None:
-    # GIVEN the handler's cold-start loader, loaded from the function's code as Lambda does
-    gw_config = _load_handler_module(_code_dir(regional, "invoke_function") / "gw_config.py")
-    # WHEN it reads the file and the environment the way it does in Lambda
-    settings = gw_config.load_settings(_lambda_environment(regional, "invoke_function"))
-    # THEN it accepts them, with the guardrail from the environment and tenants from the file
-    assert settings.config.guardrail.identifier == "abc123def456"
-    assert settings.config.tenant_for(f"{APP}:role:team-a-batch").id == "team-a"
-    assert set(settings.config.models) == {"chat", "fast", "llama"}
+    # GIVEN the handler's config module, loaded from the function's code as Lambda does
+    gw_config = _load_handler_module(REPO / "genai_platform" / "lambda" / "invoke" / "gw_config.py")
+    # WHEN it validates the document AppConfig serves
+    config = gw_config.validate_gateway_config(_gateway_config(regional))
+    # THEN it accepts it
+    assert config.guardrail.identifier == "abc123def456"
+    assert config.tenant_for(f"{APP}:role:team-a-batch").id == "team-a"
+    assert set(config.models) == {"chat", "fast", "llama"}
 
 
 def test_gateway_config_passes_the_feedback_functions_own_validation(regional: Synth) -> None:
-    # GIVEN the feedback function's cold-start loader, loaded from its code
-    fb_config = _load_handler_module(_code_dir(regional, "feedback_function") / "fb_config.py")
-    # WHEN it reads its file and environment THEN it maps the principals to their tenants
-    settings = fb_config.load_settings(_lambda_environment(regional, "feedback_function"))
-    assert settings.tenant_for("333333333333:user:team-b-bot") == "team-b"
-    assert settings.tenant_for(f"{APP}:role:genai-team-a-gateway-caller") == "team-a"
+    fb_config = _load_handler_module(
+        REPO / "genai_platform" / "lambda" / "feedback" / "fb_config.py"
+    )
+    tenants = fb_config.parse_tenants(_gateway_config(regional))
+    assert tenants["333333333333:user:team-b-bot"] == "team-b"
+    assert tenants[f"{APP}:role:genai-team-a-gateway-caller"] == "team-a"
 
 
 def test_regional_functions_run_outside_a_vpc(regional: Synth) -> None:
@@ -1428,66 +1523,103 @@ def test_fails_when_the_default_alias_is_unknown(parts: tuple[cdk.Stack, Models]
     )
 
 
-def test_fails_when_deploy_time_values_exceed_lambdas_environment_limit(
+def test_fails_when_the_routing_config_exceeds_appconfigs_limit(
     parts: tuple[cdk.Stack, Models], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN an environment limit the guardrail and one self-hosted model cannot fit in
-    monkeypatch.setattr(gia, "LAMBDA_ENVIRONMENT_LIMIT_BYTES", 500)
-    # WHEN built THEN refused, naming the self-hosted models and the sizes
+    # GIVEN a hosted-configuration limit the two tenants cannot fit in
+    from genai_platform.patterns.guarded_inference_api import validation
+
+    monkeypatch.setattr(validation, "HOSTED_CONFIGURATION_LIMIT_BYTES", 500)
+    # WHEN built THEN refused, naming the tenants, the size and the limit
     message = _fails(
         parts,
-        "self_hosted_models: 1 self-hosted models make the invoke function's environment up to",
+        "tenants: 2 tenants and 3 aliases make the routing config up to",
         tenants=[TEAM_A, TEAM_B],
     )
-    assert "over the 500 bytes Lambda allows" in message
-    assert re.search(r"each takes about \d+ bytes, so at most about \d+ fit", message)
+    assert "over the 500 bytes AppConfig's hosted configuration store accepts" in message
 
 
 def _many_tenants(count: int) -> list[Tenant]:
     return [
         Tenant(
             id=f"tenant-{n:03d}",
-            principals=[f"arn:aws:iam::{APP}:role/tenant-{n:03d}-gateway-caller"],
+            principals=[f"arn:aws:iam::{APP}:role/genai-tenant-{n:03d}-gateway-caller"],
             aliases=["chat", "fast", "llama"],
         )
         for n in range(count)
     ]
 
 
-def test_sixty_tenants_synthesize_with_a_small_environment(tmp_path: Path) -> None:
-    # GIVEN 60 tenants (four times what fitted in the environment before)
+def test_two_hundred_tenants_synthesize_and_the_handler_serves_them(
+    tmp_path: Path,
+) -> None:
+    # GIVEN 200 tenants (the function environment held about 15)
     app = cdk.App(outdir=str(tmp_path / "cdk.out"))
     stack = cdk.Stack(app, "Test", env=TEST_ENV)
-    api = _api(stack, _models(stack), tenants=_many_tenants(60))
+    api = _api(stack, _models(stack), tenants=_many_tenants(200))
     # WHEN synthesized
     assembly = app.synth()
-    # THEN every tenant is in the config file and the environment does not grow
     template = json.loads(Path(assembly.directory, "Test.template.json").read_text("utf-8"))
+    (version,) = [
+        v
+        for v in template["Resources"].values()
+        if v["Type"] == "AWS::AppConfig::HostedConfigurationVersion"
+    ]
+    config = json.loads(_rendered(version["Properties"]["Content"], GUARDRAIL_VALUES))
+    # THEN every tenant is in the hosted configuration, the environment does not grow...
+    assert len(config["tenants"]) == 200
     function = template["Resources"][
         stack.resolve(api.invoke_function.node.default_child.logical_id)
     ]
-    s3_key = function["Properties"]["Code"]["S3Key"]
-    code = Path(assembly.directory, f"asset.{s3_key.removesuffix('.zip')}")
-    config = json.loads((code / "gateway_config.json").read_text("utf-8"))
-    assert len(config["tenants"]) == 60
     env = function["Properties"]["Environment"]["Variables"]
     assert sum(len(k) + len(json.dumps(v)) for k, v in env.items()) < 1024
+    # ... and the invoke handler's own validation maps the last tenant's principal
+    gw_config = _load_handler_module(REPO / "genai_platform" / "lambda" / "invoke" / "gw_config.py")
+    loaded = gw_config.validate_gateway_config(config)
+    assert loaded.tenant_for(f"{APP}:role:genai-tenant-199-gateway-caller").id == "tenant-199"
 
 
-def _invoke_code_key(tenants: list[Tenant]) -> str:
+def _synthesized(tenants: list[Tenant]) -> tuple[str, str]:
     stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
     api = _api(stack, _models(stack), tenants=tenants)
-    return str(stack.resolve(api.invoke_function.node.default_child.code)["s3Key"])
+    code = str(stack.resolve(api.invoke_function.node.default_child.code)["s3Key"])
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    (version,) = [
+        v for v in resources.values() if v["Type"] == "AWS::AppConfig::HostedConfigurationVersion"
+    ]
+    return code, json.dumps(version["Properties"]["Content"])
 
 
-def test_same_config_gives_the_same_code_asset_and_another_config_another() -> None:
+def test_a_tenant_change_deploys_a_new_config_version_and_no_new_code() -> None:
     # GIVEN the same tenants twice, then one tenant more
-    first = _invoke_code_key([TEAM_A, TEAM_B])
-    again = _invoke_code_key([TEAM_A, TEAM_B])
-    more = _invoke_code_key([TEAM_A, TEAM_B, *_many_tenants(1)])
-    # THEN the asset hash follows the config and nothing else
+    first_code, first = _synthesized([TEAM_A, TEAM_B])
+    again_code, again = _synthesized([TEAM_A, TEAM_B])
+    more_code, more = _synthesized([TEAM_A, TEAM_B, *_many_tenants(1)])
+    # THEN the function code never changes; the hosted configuration's content does (a changed
+    # Content replaces the version, and the deployment that references it deploys it)
+    assert first_code == again_code == more_code
     assert first == again
     assert more != first
+    assert "tenant-000" in more
+
+
+def test_many_tenants_are_admitted_by_caller_role_pattern_when_the_list_is_too_long() -> None:
+    # GIVEN 200 tenants whose caller roles follow the naming convention
+    stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
+    _api(stack, _models(stack), tenants=[TEAM_A, *_many_tenants(200)])
+    (api,) = Template.from_stack(stack).find_resources("AWS::ApiGateway::RestApi").values()
+    policy = api["Properties"]["Policy"]
+    allow = _statement(policy["Statement"], "AllowTenantPrincipals")
+    deny = _statement(policy["Statement"], "DenyEveryoneElse")
+    # THEN the caller roles of one account are one pattern, the other principals stay listed,
+    # and the policy fits API Gateway's 8,192 characters
+    expected = [
+        f"arn:aws:iam::{APP}:role/genai-*-gateway-caller",
+        ROLE_A2,
+    ]
+    assert allow["Condition"] == {"ArnLike": {"aws:PrincipalArn": expected}}
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": expected}}
+    assert len(json.dumps(policy)) < 8192
 
 
 def test_fails_with_every_problem_at_once(parts: tuple[cdk.Stack, Models]) -> None:

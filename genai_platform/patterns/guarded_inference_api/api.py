@@ -27,7 +27,6 @@ from genai_platform.constructs.inference_endpoint import InferenceEndpoint
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
-from genai_platform.patterns.guarded_inference_api._names import _pascal
 from genai_platform.patterns.guarded_inference_api.edge import (
     _GATEWAY_RESPONSES,
     _access_log_format,
@@ -47,12 +46,9 @@ from genai_platform.patterns.guarded_inference_api.functions import (
     interface_endpoint_for,
 )
 from genai_platform.patterns.guarded_inference_api.props import (
-    _API_KEY_FIELD,
-    _API_KEY_LENGTH,
     _ASSET_EXCLUDES,
     _FEEDBACK_TIMEOUT_SECONDS,
     _LAMBDA_ROOT,
-    _PRINCIPAL_ARN,
     API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
     DEFAULT_BLOCKED_MESSAGE,
     DEFAULT_NAME_PREFIX,
@@ -69,7 +65,6 @@ from genai_platform.patterns.guarded_inference_api.props import (
     RequestLimits,
     RetryPolicy,
     Tenant,
-    api_key_secret_name,
     gateway_route_arns,
 )
 from genai_platform.patterns.guarded_inference_api.routing_config import (
@@ -78,6 +73,7 @@ from genai_platform.patterns.guarded_inference_api.routing_config import (
     _gateway_config,
 )
 from genai_platform.patterns.guarded_inference_api.tables import build_table, kill_switch
+from genai_platform.patterns.guarded_inference_api.tenants import TenantAccess
 from genai_platform.patterns.guarded_inference_api.validation import _Plan, _plan
 
 __all__ = ["GuardedInferenceApi"]
@@ -411,6 +407,7 @@ class GuardedInferenceApi(Construct):
                 principal_accounts=plan.principal_accounts,
                 principal_arns=plan.principal_arns,
                 route_arns=self.route_arns(),
+                name_prefix=name_prefix,
             )
         self._access_log_group = encrypted_log_group(
             self, "AccessLogGroup", key=key, retention=log_retention
@@ -427,7 +424,9 @@ class GuardedInferenceApi(Construct):
                 types=[endpoint_type],
                 vpc_endpoints=[self._vpc_endpoint] if self._vpc_endpoint is not None else None,
             ),
-            policy=_resource_policy(plan, stage_name, organization_id, self._vpc_endpoint),
+            policy=_resource_policy(
+                plan, stage_name, organization_id, self._vpc_endpoint, name_prefix=name_prefix
+            ),
             cloud_watch_role=False,
             api_key_source_type=apigateway.ApiKeySourceType.HEADER,
             fail_on_warnings=True,
@@ -474,8 +473,6 @@ class GuardedInferenceApi(Construct):
             )
         self._add_routes(plan)
         self._add_gateway_responses()
-        self._usage_plans: dict[str, apigateway.IUsagePlan] = {}
-        self._api_keys: dict[str, apigateway.IApiKey] = {}
         self._secrets_key = kms.Key(
             self,
             "ApiKeySecretsKey",
@@ -483,9 +480,13 @@ class GuardedInferenceApi(Construct):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self._api_key_secrets: dict[str, secretsmanager.ISecret] = {}
-        for tenant in plan.tenants:
-            self._add_tenant(tenant)
+        self._tenant_access = TenantAccess(
+            self,
+            tenants=plan.tenants,
+            api=self._api,
+            secrets_key=self._secrets_key,
+            name_prefix=name_prefix,
+        )
 
         # ---- WAF
         self._web_acl_name = f"{name_prefix}-gateway-{cdk.Names.unique_id(self)[-8:]}"
@@ -553,17 +554,17 @@ class GuardedInferenceApi(Construct):
     @property
     def api_key_secrets(self) -> Mapping[str, secretsmanager.ISecret]:
         """Each tenant's API key secret (JSON ``{"api_key": ...}``), by tenant id."""
-        return MappingProxyType(self._api_key_secrets)
+        return MappingProxyType(self._tenant_access.secrets)
 
     @property
     def api_keys(self) -> Mapping[str, apigateway.IApiKey]:
         """Each tenant's API key, by tenant id."""
-        return MappingProxyType(self._api_keys)
+        return MappingProxyType(self._tenant_access.api_keys)
 
     @property
     def usage_plans(self) -> Mapping[str, apigateway.IUsagePlan]:
         """Each tenant's usage plan, by tenant id."""
-        return MappingProxyType(self._usage_plans)
+        return MappingProxyType(self._tenant_access.usage_plans)
 
     @property
     def web_acl_arn(self) -> str:
@@ -782,95 +783,6 @@ class GuardedInferenceApi(Construct):
                 type=response_type,
                 templates={"application/json": template.replace("__CODE__", code)},
             )
-
-    def _add_tenant(self, tenant: Tenant) -> None:
-        stack = self._stack
-        suffix = _pascal(tenant.id)
-        name = api_key_secret_name(self._name_prefix, tenant.id)
-        principals = list(dict.fromkeys(tenant.principals))
-        accounts = sorted({_PRINCIPAL_ARN.fullmatch(p)["account"] for p in principals})  # type: ignore[index]
-        secret = secretsmanager.Secret(
-            self,
-            f"ApiKeySecret{suffix}",
-            secret_name=name,
-            description=f"API key of tenant {tenant.id} for the inference API {self.node.path}",
-            encryption_key=self._secrets_key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template="{}",
-                generate_string_key=_API_KEY_FIELD,
-                exclude_punctuation=True,
-                include_space=False,
-                password_length=_API_KEY_LENGTH,
-            ),
-        )
-        secret.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="TenantPrincipalsReadTheApiKey",
-                principals=[iam.AccountPrincipal(a) for a in accounts],
-                actions=["secretsmanager:GetSecretValue"],
-                resources=["*"],
-                conditions={"ArnEquals": {"aws:PrincipalArn": principals}},
-            )
-        )
-        secret_arn_pattern = stack.format_arn(
-            service="secretsmanager",
-            resource="secret",
-            resource_name=f"{name}-??????",
-            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-        )
-        self._secrets_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid=f"Tenant{suffix}DecryptsItsApiKey",
-                principals=[iam.AccountPrincipal(a) for a in accounts],
-                actions=["kms:Decrypt"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"
-                    },
-                    "StringLike": {"kms:EncryptionContext:SecretARN": secret_arn_pattern},
-                    "ArnEquals": {"aws:PrincipalArn": principals},
-                },
-            )
-        )
-        reason = (
-            "The value is also the usage plan's API Gateway API key, which a rotation function "
-            "cannot update in place; keys are rotated by replacing this secret and its ApiKey "
-            "together in a deployment"
-        )
-        for finding in (
-            "AwsSolutions-SMG4",
-            "NIST.800.53.R5-SecretsManagerRotationEnabled",
-            "HIPAA.Security-SecretsManagerRotationEnabled",
-        ):
-            acknowledge(secret.node.default_child or secret, finding, reason)
-        key = apigateway.ApiKey(
-            self,
-            f"ApiKey{suffix}",
-            api_key_name=f"{self._name_prefix}-{tenant.id}",
-            description=f"Inference API key of tenant {tenant.id}",
-            enabled=True,
-            # A CloudFormation dynamic reference: the template never holds the value.
-            value=secret.secret_value_from_json(_API_KEY_FIELD).unsafe_unwrap(),
-        )
-        usage_plan = self._api.add_usage_plan(
-            f"UsagePlan{suffix}",
-            name=f"{self._name_prefix}-{tenant.id}",
-            description=f"Requests of tenant {tenant.id}",
-            throttle=apigateway.ThrottleSettings(
-                rate_limit=tenant.rate_limit_rps, burst_limit=tenant.burst_limit
-            ),
-            quota=apigateway.QuotaSettings(
-                limit=tenant.monthly_request_quota, period=apigateway.Period.MONTH
-            ),
-            api_stages=[
-                apigateway.UsagePlanPerApiStage(api=self._api, stage=self._api.deployment_stage)
-            ],
-        )
-        usage_plan.add_api_key(key)
-        self._api_key_secrets[tenant.id] = secret
-        self._api_keys[tenant.id] = key
-        self._usage_plans[tenant.id] = usage_plan
 
     # ------------------------------------------------------------------ acknowledgements
 

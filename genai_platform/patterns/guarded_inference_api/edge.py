@@ -5,6 +5,7 @@ format, the WAF web ACL and the account-level API Gateway logging role.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -37,21 +38,90 @@ if TYPE_CHECKING:
 PUSH_TO_CLOUDWATCH_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
+#: API Gateway accepts resource policies of up to 8,192 characters (adjustable quota; API Gateway
+#: Developer Guide, "Quotas for configuring and running a REST API").
+RESOURCE_POLICY_LIMIT_CHARS = 8192
+#: VPC endpoint policies hold up to 20,480 characters (Amazon VPC User Guide, PrivateLink quotas).
+ENDPOINT_POLICY_LIMIT_CHARS = 20480
+_CALLER_ROLE = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@-]+)"
+)
+
+
+def principal_match(
+    principal_arns: Sequence[str], *, name_prefix: str, budget_chars: int
+) -> tuple[str, list[str]]:
+    """How a policy names the tenants' principals: ``("ArnEquals", every ARN)`` while that fits
+    in ``budget_chars``; otherwise ``("ArnLike", patterns)``, where the roles named like
+    :func:`caller_role_name` (``<prefix>-<tenant>-gateway-caller``) of one account become one
+    pattern ``...:role/<prefix>-*-gateway-caller`` and the other principals stay listed.
+
+    The compact form admits any role of a tenant account named like a caller role; such a role
+    still needs its tenant's API key, and the functions refuse a principal that no tenant lists
+    (403). Raises ValueError when even the compact form does not fit.
+    """
+    arns = list(dict.fromkeys(principal_arns))
+    if len(json.dumps(arns)) <= budget_chars:
+        return "ArnEquals", arns
+    compact: list[str] = []
+    for arn in arns:
+        match = _CALLER_ROLE.fullmatch(arn)
+        name = match["name"] if match else ""
+        if match and name.startswith(f"{name_prefix}-") and name.endswith("-gateway-caller"):
+            pattern = (
+                f"arn:{match['partition']}:iam::{match['account']}:role/"
+                f"{name_prefix}-*-gateway-caller"
+            )
+            if pattern not in compact:
+                compact.append(pattern)
+        else:
+            compact.append(arn)
+    if len(json.dumps(compact)) > budget_chars:
+        raise ValueError(
+            f"tenants: their {len(arns)} principals do not fit in a policy even when the "
+            f"caller roles named '{name_prefix}-<tenant>-gateway-caller' are matched by one "
+            f"pattern per account ({len(json.dumps(compact)):,} characters, about "
+            f"{budget_chars:,} available); use caller roles with that naming, or split the "
+            "tenants over several APIs"
+        )
+    return "ArnLike", compact
+
+
+def api_policy_principals(
+    principal_arns: Sequence[str], principal_accounts: Sequence[str], *, name_prefix: str
+) -> tuple[str, list[str]]:
+    """:func:`principal_match` within the API resource policy's budget: the principals appear
+    in two statements, beside the accounts and the other statements."""
+    accounts_chars = sum(len(a) + 40 for a in principal_accounts)
+    budget = (RESOURCE_POLICY_LIMIT_CHARS - 1800 - accounts_chars) // 2
+    return principal_match(principal_arns, name_prefix=name_prefix, budget_chars=budget)
+
+
 def _resource_policy(
     plan: _Plan,
     stage_name: str,
     organization_id: str | None,
     vpc_endpoint: ec2.IInterfaceVpcEndpoint | None,
+    *,
+    name_prefix: str,
 ) -> iam.PolicyDocument:
     """Allow the tenants' principals on the routes; deny everyone else, principals outside the
-    organization and (for a private API) requests not coming through the VPC endpoint."""
+    organization and (for a private API) requests not coming through the VPC endpoint.
+
+    The principals are listed twice (allow and deny), so each list gets less than half of API
+    Gateway's 8,192 characters; beyond that they are matched by pattern (see
+    :func:`principal_match`)."""
+    operator, principals = api_policy_principals(
+        plan.principal_arns, plan.principal_accounts, name_prefix=name_prefix
+    )
+    negated = "ArnNotEquals" if operator == "ArnEquals" else "ArnNotLike"
     statements = [
         iam.PolicyStatement(
             sid="AllowTenantPrincipals",
             principals=[iam.AccountPrincipal(a) for a in plan.principal_accounts],
             actions=["execute-api:Invoke"],
             resources=[f"execute-api:/{stage_name}/{method}{path}" for method, path in ROUTES],
-            conditions={"ArnEquals": {"aws:PrincipalArn": plan.principal_arns}},
+            conditions={operator: {"aws:PrincipalArn": principals}},
         ),
         iam.PolicyStatement(
             sid="DenyEveryoneElse",
@@ -60,7 +130,7 @@ def _resource_policy(
             actions=["execute-api:Invoke"],
             resources=["execute-api:/*"],
             # An assumed role's session has the role's ARN as aws:PrincipalArn.
-            conditions={"ArnNotEquals": {"aws:PrincipalArn": plan.principal_arns}},
+            conditions={negated: {"aws:PrincipalArn": principals}},
         ),
     ]
     if organization_id is not None:
@@ -369,9 +439,15 @@ def execute_api_endpoint(
     principal_accounts: Sequence[str],
     principal_arns: Sequence[str],
     route_arns: Sequence[str],
+    name_prefix: str,
 ) -> ec2.IInterfaceVpcEndpoint:
     """The network's execute-api endpoint, or a new one in its isolated subnets; either way its
     policy lets the tenants invoke this API's routes."""
+    operator, principals = principal_match(
+        principal_arns,
+        name_prefix=name_prefix,
+        budget_chars=ENDPOINT_POLICY_LIMIT_CHARS - 4000,
+    )
     endpoint = network.interface_endpoints.get("execute-api")
     if endpoint is None:
         endpoint = ec2.InterfaceVpcEndpoint(
@@ -392,7 +468,9 @@ def execute_api_endpoint(
             # The API id is unknown here: naming it would make the endpoint and the API
             # depend on each other.
             resources=list(route_arns),
-            conditions={"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}},
+            conditions={
+                operator: {"aws:PrincipalArn": principals},
+            },
         )
     )
     return endpoint

@@ -20,6 +20,11 @@ from genai_platform.constructs.guardrail import Guardrail
 from genai_platform.constructs.inference_endpoint import InferenceEndpoint
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
+from genai_platform.patterns.guarded_inference_api.edge import (
+    ENDPOINT_POLICY_LIMIT_CHARS,
+    api_policy_principals,
+    principal_match,
+)
 from genai_platform.patterns.guarded_inference_api.props import (
     _ACCOUNT,
     _LOG_LEVELS,
@@ -51,6 +56,7 @@ from genai_platform.patterns.guarded_inference_api.props import (
     Tenant,
 )
 from genai_platform.patterns.guarded_inference_api.routing_config import config_size_bytes
+from genai_platform.patterns.guarded_inference_api.tenants import tenant_stack_problems
 
 # --------------------------------------------------------------------------- the pattern
 
@@ -167,6 +173,18 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
         blocked_message=props["blocked_message"],
         fallbacks=fallbacks,
     )
+    stack_problems = tenant_stack_problems([t.id for t in tenants])
+    try:
+        api_policy_principals(principal_arns, accounts, name_prefix=props["name_prefix"])
+        principal_match(
+            principal_arns,
+            name_prefix=props["name_prefix"],
+            budget_chars=ENDPOINT_POLICY_LIMIT_CHARS - 4000,
+        )
+    except ValueError as exc:
+        stack_problems.append(str(exc))
+    if stack_problems:
+        return None, stack_problems
     # The routing config lives in AppConfig's hosted store, which takes up to 1 MB; measured
     # with every deploy-time value at its longest.
     size = config_size_bytes(plan, guardrail)
