@@ -718,6 +718,35 @@ def test_web_acl_runs_the_common_rule_set_with_body_size_only_counted(regional: 
     assert common["OverrideAction"] == {"None": {}}
 
 
+def test_web_acl_runs_the_known_bad_inputs_rule_set_after_the_common_one(
+    regional: Synth,
+) -> None:
+    rules = {r["Name"]: r for r in _web_acl(regional)["Rules"]}
+    bad_inputs = rules["AWSManagedRulesKnownBadInputsRuleSet"]
+    group = bad_inputs["Statement"]["ManagedRuleGroupStatement"]
+    assert (group["VendorName"], group["Name"]) == ("AWS", "AWSManagedRulesKnownBadInputsRuleSet")
+    assert "RuleActionOverrides" not in group  # every rule blocks
+    assert bad_inputs["OverrideAction"] == {"None": {}}
+    assert bad_inputs["Priority"] > rules["AWSManagedRulesCommonRuleSet"]["Priority"]
+
+
+def test_a_known_bad_inputs_rule_can_be_switched_to_count() -> None:
+    stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
+    _api(stack, _models(stack), waf_count_rules=["SizeRestrictions_BODY", "Log4JRCE_BODY"])
+    (acl,) = Template.from_stack(stack).find_resources("AWS::WAFv2::WebACL").values()
+    groups = {
+        r["Name"]: r["Statement"]["ManagedRuleGroupStatement"]
+        for r in acl["Properties"]["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert groups["AWSManagedRulesKnownBadInputsRuleSet"]["RuleActionOverrides"] == [
+        {"Name": "Log4JRCE_BODY", "ActionToUse": {"Count": {}}}
+    ]
+    assert groups["AWSManagedRulesCommonRuleSet"]["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
+    ]
+
+
 def test_web_acl_is_associated_with_the_stage(regional: Synth) -> None:
     _, association = regional.only("AWS::WAFv2::WebACLAssociation")
     api_id = regional.logical_id(regional.api.api)
@@ -917,6 +946,35 @@ def test_functions_may_read_exactly_the_routing_config(regional: Synth, function
         )
         + ">"
     )
+
+
+def test_response_ids_are_signed_with_a_kms_hmac_key_both_functions_may_use(
+    regional: Synth,
+) -> None:
+    key_id = regional.logical_id(regional.api.response_id_key)
+    key = regional.template_json()["Resources"][key_id]["Properties"]
+    assert (key["KeySpec"], key["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    for function in ("invoke_function", "feedback_function"):
+        assert _environment(regional, function)["RESPONSE_ID_KEY_ARN"] == {
+            "Fn::GetAtt": [key_id, "Arn"]
+        }
+        statements = _policy_statements(regional, _role_of(regional, function))
+        (mac,) = [s for s in statements if "kms:GenerateMac" in _actions(s)]
+        assert _actions(mac) == ["kms:GenerateMac"]
+        assert mac["Resource"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert mac["Condition"] == {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
+
+
+def test_feedback_schema_accepts_only_the_response_ids_the_gateway_issues(
+    regional: Synth,
+) -> None:
+    gw_common = _load_handler_module(
+        REPO / "genai_platform" / "lambda" / "shared" / "python" / "gw_common.py"
+    )
+    models = regional.resources("AWS::ApiGateway::Model")
+    (feedback,) = [m for m in models.values() if m["Properties"]["Name"] == "FeedbackRequest"]
+    pattern = feedback["Properties"]["Schema"]["properties"]["response_id"]["pattern"]
+    assert pattern == gw_common.RESPONSE_ID_PATTERN
 
 
 def test_invoke_environment_stays_small(regional: Synth) -> None:

@@ -581,7 +581,7 @@ def test_fails_when_unknown_endpoint_error_lists_every_allowed_service(stack: cd
     # GIVEN a misspelt service WHEN constructed THEN every allowed name is shown
     message = _fails(stack, availability_zones=TEST_ZONES, interface_endpoints=["bedrok"])
     assert "bedrock-agent-runtime, sagemaker.api" in message
-    assert "xray, s3" in message
+    assert "xray, appconfigdata, s3" in message
 
 
 def test_fails_when_gateway_endpoint_is_unknown(stack: cdk.Stack) -> None:

@@ -173,7 +173,8 @@ def test_genai_stack_has_private_network(checked: Checked) -> None:
     template.resource_count_is("AWS::EC2::NatGateway", 0)
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
     template.resource_count_is("AWS::EC2::FlowLog", 1)
-    template.resource_count_is("AWS::EC2::VPCEndpoint", 14)  # 12 interface + 2 gateway
+    # 12 interface + 2 gateway, and appconfigdata for the gateway's routing config
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 15)
 
 
 def test_sandbox_config_warns_on_every_stack() -> None:
@@ -316,8 +317,22 @@ def test_genai_stack_endpoints_run_in_the_private_network(checked: Checked) -> N
 def test_genai_stack_has_the_guarded_inference_api_for_the_tenants(checked: Checked) -> None:
     template = _template(checked, "GenAiAccount")
     template.resource_count_is("AWS::ApiGateway::RestApi", 1)
-    template.resource_count_is("AWS::ApiGateway::UsagePlan", 2)
     template.resource_count_is("AWS::WAFv2::WebACL", 1)
+    # the tenants' usage plans and keys live in the gateway's nested stacks
+    nested = [
+        json.loads(path.read_text("utf-8"))
+        for path in checked.assembly_dir.glob("GenAiAccount*.nested.template.json")
+    ]
+    plans = [
+        r
+        for t in nested
+        for r in t["Resources"].values()
+        if r["Type"] == "AWS::ApiGateway::UsagePlan"
+    ]
+    assert sorted(p["Properties"]["UsagePlanName"] for p in plans) == [
+        "genai-search",
+        "genai-support-bot",
+    ]
     methods = template.find_resources("AWS::ApiGateway::Method")
     routes = [
         m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] != "OPTIONS"
@@ -336,7 +351,10 @@ def test_gateway_config_routes_self_hosted_alias_to_its_endpoint(checked: Checke
         "AWS::Lambda::Function", {"Properties": {"Handler": "invoke_app.lambda_handler"}}
     )
     (function,) = functions.values()
-    config = json.dumps(function["Properties"]["Environment"]["Variables"]["GATEWAY_CONFIG"])
+    # THEN the function names the AppConfig configuration, whose hosted version routes llama
+    assert "GATEWAY_CONFIG_APPCONFIG" in function["Properties"]["Environment"]["Variables"]
+    (version,) = template.find_resources("AWS::AppConfig::HostedConfigurationVersion").values()
+    config = json.dumps(version["Properties"]["Content"])
     assert "genai-llama-inf2" in config and "sagemaker" in config
     assert "support-bot" in config and "search" in config
 

@@ -313,6 +313,19 @@ class GuardedInferenceApi(Construct):
             key=key,
         )
         self._kill_switch = kill_switch(self, name_prefix=name_prefix)
+        # Response ids carry an HMAC the feedback function verifies, so feedback is accepted
+        # only for responses the gateway issued to that caller. Both functions derive the same
+        # signing key at cold start (kms:GenerateMac over a fixed label): nothing is stored.
+        # KMS does not rotate HMAC keys automatically (AWS KMS Developer Guide, "Rotating
+        # AWS KMS keys": automatic rotation is for symmetric encryption keys only).
+        self._response_id_key = kms.Key(
+            self,
+            "ResponseIdKey",
+            description=f"Signs the response ids of the inference API {self.node.path}",
+            key_spec=kms.KeySpec.HMAC_256,
+            key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self._config_document = _gateway_config(plan, guardrail)
         self._routing_config = RoutingConfigStore(
             self,
@@ -341,6 +354,8 @@ class GuardedInferenceApi(Construct):
             _powertools_layer_arn(stack, powertools_layer_version),
         )
         common_env = {
+            "RESPONSE_ID_KEY_ARN": self._response_id_key.key_arn,
+            "TRACING_ENABLED": "true" if tracing else "false",
             "GATEWAY_CONFIG_APPCONFIG": self._routing_config.locator,
             "GATEWAY_CONFIG_POLL_SECONDS": str(DEFAULT_CONFIG_POLL_SECONDS),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
@@ -396,6 +411,12 @@ class GuardedInferenceApi(Construct):
         self._grant_feedback_function()
         for role in (self._invoke_role, self._feedback_role):
             self._routing_config.grant_read(role)
+            iam.Grant.add_to_principal(
+                grantee=role,
+                actions=["kms:GenerateMac"],
+                resource_arns=[self._response_id_key.key_arn],
+                conditions={"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}},
+            )
 
         # ---- the API
         self._vpc_endpoint = plan.vpc_endpoint
@@ -575,6 +596,11 @@ class GuardedInferenceApi(Construct):
     def encryption_key(self) -> kms.IKey:
         """The key of the tables and log groups."""
         return self._encryption_key
+
+    @property
+    def response_id_key(self) -> kms.IKey:
+        """The HMAC key (HMAC_256) the functions derive their response-id signing key from."""
+        return self._response_id_key
 
     @property
     def api_key_encryption_key(self) -> kms.IKey:

@@ -24,6 +24,7 @@ from genai_platform.patterns.guarded_inference_api.props import (
     _NAME,
     COMMON_RULE_SET_RULES,
     KNOWN_BAD_INPUTS_RULE_SET_RULES,
+    RESPONSE_ID_PATTERN,
     ROUTES,
     RequestLimits,
 )
@@ -271,7 +272,7 @@ def _feedback_schema() -> apigateway.JsonSchema:
         properties={
             "response_id": apigateway.JsonSchema(
                 type=string,
-                pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                pattern=RESPONSE_ID_PATTERN,
             ),
             "rating": apigateway.JsonSchema(type=string, enum=["up", "down"]),
             "comment": apigateway.JsonSchema(type=string, max_length=1000),

@@ -28,6 +28,7 @@ __all__ = [
     "LAMBDA_ENVIRONMENT_LIMIT_BYTES",
     "METRICS_NAMESPACE",
     "POWERTOOLS_LAYER_ACCOUNT",
+    "RESPONSE_ID_PATTERN",
     "ROUTES",
     "RUNTIME",
     "SERVICE_NAME",
@@ -63,6 +64,9 @@ LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096
 #: AppConfig's hosted configuration store takes configurations of at most 1 MB
 #: (``AWS::AppConfig::HostedConfigurationVersion``, CloudFormation template reference).
 HOSTED_CONFIGURATION_LIMIT_BYTES = 1024 * 1024
+#: Shape of the response ids the invoke function issues and the feedback route accepts:
+#: ``r1.<random>.<issued at, epoch seconds>.<HMAC-SHA256>`` (``lambda/shared/python/gw_common``).
+RESPONSE_ID_PATTERN = r"^r1\.[A-Za-z0-9_-]{22}\.[0-9]{10}\.[A-Za-z0-9_-]{43}$"
 #: Powertools service name and the CloudWatch namespace of the gateway's EMF metrics.
 SERVICE_NAME = "genai-gateway"
 METRICS_NAMESPACE = "GenAiPlatform"
