@@ -321,6 +321,85 @@ def test_neuron_image_resolves_on_trainium() -> None:
     assert accelerators.image_kind(endpoint.image_uri) is accelerators.AcceleratorKind.NEURON
 
 
+# --------------------------------------------------------------------------- host AMI
+
+GPU4 = "al2023-ami-sagemaker-inference-gpu-4-1"
+GPU3 = "al2-ami-sagemaker-inference-gpu-3-1"
+NEURON2 = "al2-ami-sagemaker-inference-neuron-2"
+
+
+def _variant(synth: Synth) -> dict[str, Any]:
+    variants = synth.only("AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"]
+    assert len(variants) == 1
+    variant: dict[str, Any] = variants[0]
+    return variant
+
+
+def test_cuda_13_image_runs_on_the_ami_with_a_cuda_13_driver(
+    gpu: Synth, async_endpoint: Synth
+) -> None:
+    # GIVEN the default djl-lmi image on ml.g5 / ml.g6, built for CUDA 13.0 ("-cu130")
+    for synth in (gpu, async_endpoint):
+        assert accelerators.image_cuda_version(synth.endpoint.image_uri) == (13, 0)
+        # THEN the variant runs on the AMI whose NVIDIA 580 driver runs CUDA 13.0
+        assert _variant(synth)["InferenceAmiVersion"] == GPU4
+        assert synth.endpoint.inference_ami_version == GPU4
+
+
+def test_cuda_12_4_image_gets_the_oldest_driver_that_runs_it(hub: Synth) -> None:
+    # GIVEN TGI 3.3.6, built for CUDA 12.4 THEN the NVIDIA 550 / CUDA 12.4 AMI
+    assert accelerators.image_cuda_version(hub.endpoint.image_uri) == (12, 4)
+    assert _variant(hub)["InferenceAmiVersion"] == GPU3
+
+
+def test_neuron_image_runs_on_the_neuron_ami(inf2: Synth, warm: Synth) -> None:
+    assert _variant(inf2)["InferenceAmiVersion"] == NEURON2
+    assert _variant(warm)["InferenceAmiVersion"] == NEURON2
+
+
+def test_given_ami_version_is_used() -> None:
+    endpoint = _build(
+        instance_type="ml.g6.2xlarge",
+        framework="huggingface-llm",
+        framework_version="3.3.6",
+        inference_ami_version=GPU4,
+    )
+    assert endpoint.inference_ami_version == GPU4
+    variant = cdk.Stack.of(endpoint).resolve(endpoint.endpoint_config.production_variants)
+    assert variant[0]["inferenceAmiVersion"] == GPU4
+
+
+def test_image_without_a_cuda_version_leaves_the_default_ami() -> None:
+    image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/custom-server:1.0"
+    endpoint = _build(instance_type="ml.g5.xlarge", image_uri=image)
+    assert endpoint.inference_ami_version is None
+
+
+def test_every_known_ami_version_is_one_botocore_lists() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    enum = model.shape_for("ProductionVariantInferenceAmiVersion").enum
+    assert set(accelerators.INFERENCE_AMIS) <= set(enum)
+    assert accelerators.inference_ami_versions() == tuple(enum)
+
+
+@pytest.mark.parametrize(
+    ("tag", "version"),
+    [
+        ("0.36.0-lmi27.0.0-cu130", (13, 0)),
+        ("2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04", (12, 4)),
+        ("2.0.1-tei1.8.2-gpu-py310-cu122-ubuntu22.04", (12, 2)),
+        ("1.13-gpu-cu118", (11, 8)),
+        ("0.29.0-neuronx-sdk2.19.1", None),
+        ("custom:1.0", None),
+    ],
+)
+def test_cuda_version_is_read_from_the_image_tag(tag: str, version: tuple[int, int] | None) -> None:
+    uri = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/repo:{tag}"
+    assert accelerators.image_cuda_version(uri) == version
+
+
 def test_s3_models_run_with_network_isolation(inf2: Synth) -> None:
     # GIVEN an S3 model WHEN synthesized THEN the model and the endpoint config isolate it
     inf2.template.has_resource_properties("AWS::SageMaker::Model", {"EnableNetworkIsolation": True})
@@ -356,6 +435,7 @@ def test_endpoint_config_has_managed_instance_scaling_to_zero(inf2: Synth) -> No
                 {
                     "VariantName": "AllTraffic",
                     "InstanceType": "ml.inf2.xlarge",
+                    "InferenceAmiVersion": "al2-ami-sagemaker-inference-neuron-2",
                     "InitialInstanceCount": 1,
                     "ManagedInstanceScaling": {
                         "Status": "ENABLED",
@@ -1062,6 +1142,57 @@ def test_fails_when_a_cuda_image_targets_inferentia() -> None:
     image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/vllm:0.30.0-gpu-cu130"
     with pytest.raises(ValueError, match=r"image_uri: '.*vllm:0\.30\.0-gpu-cu130'.*ml\.inf2"):
         _build(image_uri=image)
+
+
+def test_fails_when_the_ami_driver_is_too_old_for_the_cuda_13_image() -> None:
+    # GIVEN djl-lmi 0.36.0 (cu130) on ml.g6.2xlarge with the NVIDIA 550 / CUDA 12.4 AMI
+    with pytest.raises(ValueError) as failure:
+        _build(
+            instance_type="ml.g6.2xlarge",
+            framework="djl-lmi",
+            framework_version="0.36.0",
+            inference_ami_version=GPU3,
+        )
+    # THEN refused, naming the AMI, the image and the AMI that fits
+    message = str(failure.value)
+    assert (
+        f"inference_ami_version: '{GPU3}' carries NVIDIA driver 550, CUDA 12.4, too old" in message
+    )
+    assert "djl-inference:0.36.0-lmi27.0.0-cu130, which is built for CUDA 13.0" in message
+    assert f"use {GPU4}" in message
+
+
+def test_fails_when_a_neuron_ami_is_given_for_a_gpu_instance() -> None:
+    with pytest.raises(
+        ValueError, match=rf"inference_ami_version: '{NEURON2}' is an AMI for neuron devices"
+    ):
+        _build(instance_type="ml.g5.xlarge", inference_ami_version=NEURON2)
+
+
+def test_fails_when_a_gpu_ami_is_given_for_inferentia() -> None:
+    with pytest.raises(
+        ValueError, match=rf"inference_ami_version: '{GPU4}' is an AMI for cuda devices.*ml\.inf2"
+    ):
+        _build(inference_ami_version=GPU4)
+
+
+def test_fails_when_the_ami_version_is_unknown() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"inference_ami_version: 'al2-ami-gpu-9' is not an inference AMI version .*"
+        r"al2-ami-sagemaker-inference-gpu-2, ",
+    ):
+        _build(instance_type="ml.g5.xlarge", inference_ami_version="al2-ami-gpu-9")
+
+
+def test_fails_when_no_ami_driver_runs_the_image() -> None:
+    image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/vllm:1.0-gpu-cu141"
+    with pytest.raises(
+        ValueError,
+        match=r"image_uri: .*vllm:1\.0-gpu-cu141 is built for CUDA 14\.1, newer than the driver "
+        r"of every inference AMI version",
+    ):
+        _build(instance_type="ml.g5.xlarge", image_uri=image)
 
 
 def test_fails_when_a_hub_model_runs_network_isolated() -> None:

@@ -291,6 +291,11 @@ def test_genai_stack_serves_the_configured_endpoints_scaling_to_zero(checked: Ch
     configs = template.find_resources("AWS::SageMaker::EndpointConfig")
     variants = [c["Properties"]["ProductionVariants"][0] for c in configs.values()]
     assert sorted(v["InstanceType"] for v in variants) == ["ml.g6.2xlarge", "ml.inf2.xlarge"]
+    # djl-lmi 0.36.0 is a CUDA 13 image: the default host driver would not start it
+    assert {v["InstanceType"]: v["InferenceAmiVersion"] for v in variants} == {
+        "ml.g6.2xlarge": "al2023-ami-sagemaker-inference-gpu-4-1",
+        "ml.inf2.xlarge": "al2-ami-sagemaker-inference-neuron-2",
+    }
     assert all(v["ManagedInstanceScaling"]["MinInstanceCount"] == 0 for v in variants)
     components = template.find_resources("AWS::SageMaker::InferenceComponent")
     names = sorted(c["Properties"]["InferenceComponentName"] for c in components.values())

@@ -179,6 +179,7 @@ class _Plan:
     network_isolation: bool
     volume_key_supported: bool
     wakes_from_zero: bool
+    inference_ami_version: str | None = None
 
 
 class InferenceEndpoint(Construct):
@@ -220,6 +221,7 @@ class InferenceEndpoint(Construct):
         framework: str | None = None,
         framework_version: str | None = None,
         image_uri: str | None = None,
+        inference_ami_version: str | None = None,
         environment: Mapping[str, str] | None = None,
         mode: EndpointMode = EndpointMode.REAL_TIME,
         min_instances: int = 0,
@@ -280,6 +282,18 @@ class InferenceEndpoint(Construct):
                 image (name with ``neuron``) only on Neuron instances, a CUDA image (name
                 with ``cuNNN``/``gpu``) only on GPU instances. Default: resolved from
                 ``framework`` and ``framework_version`` for the stack's region.
+            inference_ami_version: SageMaker host AMI version of the instances
+                (``ProductionVariant.InferenceAmiVersion``), one of the values the installed
+                botocore's SageMaker model lists (``accelerators.inference_ami_versions()``);
+                refused when its driver cannot run the image (a ``cu130`` image needs CUDA
+                13.0, which only ``al2023-ami-sagemaker-inference-gpu-4-1`` carries) or it is
+                for the other accelerator kind. Default: chosen from the image: on Neuron
+                instances ``al2-ami-sagemaker-inference-neuron-2``; on GPU instances the AMI
+                version with the oldest driver that runs the CUDA version in the image's tag
+                (``cu124`` -> ``al2-ami-sagemaker-inference-gpu-3-1``, ``cu130`` ->
+                ``al2023-ami-sagemaker-inference-gpu-4-1``); for an image whose name states no
+                CUDA version, none (SageMaker's default host driver, which may be too old:
+                set it then). See ``accelerators.INFERENCE_AMIS`` for drivers and sources.
             environment: Extra container environment (e.g. ``OPTION_TENSOR_PARALLEL_DEGREE``,
                 which is checked against the NeuronCores or GPUs of one copy). Default: only
                 what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``).
@@ -351,6 +365,7 @@ class InferenceEndpoint(Construct):
             framework=framework,
             framework_version=framework_version,
             image_uri=image_uri,
+            inference_ami_version=inference_ami_version,
             environment=environment,
             mode=mode,
             min_instances=min_instances,
@@ -582,6 +597,12 @@ class InferenceEndpoint(Construct):
     def image_uri(self) -> str:
         """The serving image (resolved from the catalogue, or as given)."""
         return self._plan.image_uri
+
+    @property
+    def inference_ami_version(self) -> str | None:
+        """The host AMI version of the instances (chosen from the image, or as given); None
+        leaves SageMaker's default."""
+        return self._plan.inference_ami_version
 
     @property
     def framework(self) -> str | None:
@@ -999,6 +1020,7 @@ class InferenceEndpoint(Construct):
         variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             variant_name=VARIANT_NAME,
             instance_type=plan.spec.instance_type,
+            inference_ami_version=plan.inference_ami_version,
             initial_instance_count=max(min_instances, 1),
             # With inference components the model belongs to the component, not the variant.
             model_name=None if real_time else self._model.attr_model_name,
@@ -1523,6 +1545,7 @@ def _plan(
     framework: str | None,
     framework_version: str | None,
     image_uri: str | None,
+    inference_ami_version: str | None,
     environment: Mapping[str, str] | None,
     mode: EndpointMode,
     min_instances: int,
@@ -1688,6 +1711,7 @@ def _plan(
         image, chosen_framework, resolved_version = _resolve_catalogue_image(
             stack, spec, framework, framework_version, problems
         )
+    ami = _check_inference_ami(inference_ami_version, spec, image, problems)
 
     # ---- capacity
     problems += _check_counts("min_instances", min_instances, minimum=0)
@@ -1835,6 +1859,7 @@ def _plan(
             network_isolation=isolation,
             volume_key_supported=not spec.local_nvme,
             wakes_from_zero=wakes,
+            inference_ami_version=ami,
         ),
         problems,
     )
@@ -1920,6 +1945,53 @@ def _resolve_catalogue_image(
         )
         return None, None, None
     return image, name, version
+
+
+def _check_inference_ami(
+    version: str | None, spec: InstanceSpec | None, image: str | None, problems: list[str]
+) -> str | None:
+    """The AMI version to set (given, or chosen from the image), appending problems."""
+    if version is not None and _is_token(version):
+        return version
+    if version is not None:
+        allowed = accelerators.inference_ami_versions()
+        if not isinstance(version, str) or version not in allowed:
+            problems.append(
+                f"inference_ami_version: {version!r} is not an inference AMI version SageMaker "
+                f"offers (botocore's list); give one of {', '.join(allowed)}"
+            )
+            return None
+        if spec is None:
+            return version
+        reason = accelerators.inference_ami_problem(version, spec.kind, image)
+        if reason is not None:
+            fitting = _fitting_amis(spec, image)
+            problems.append(
+                f"inference_ami_version: {version!r} {reason}; it cannot host image {image} on "
+                f"{spec.instance_type}; use {fitting or 'an image your AMI can run'}, or leave "
+                "it unset to have it chosen from the image"
+            )
+        return version
+    if spec is None or image is None or _is_token(image):
+        return None
+    try:
+        return accelerators.choose_inference_ami(spec.kind, image)
+    except ValueError as error:
+        problems.append(
+            f"image_uri: {error}; choose an image (or framework_version) built for an older "
+            "CUDA version"
+        )
+        return None
+
+
+def _fitting_amis(spec: InstanceSpec, image: str | None) -> str:
+    """The AMI versions that can host ``image`` on ``spec``, comma-separated."""
+    return ", ".join(
+        v
+        for v in accelerators.inference_ami_versions()
+        if accelerators.inference_ami_problem(v, spec.kind, image) is None
+        and v in accelerators.INFERENCE_AMIS
+    )
 
 
 def _check_counts(name: str, value: object, *, minimum: int) -> list[str]:

@@ -216,6 +216,7 @@ def _endpoint(
         framework=e.framework,
         framework_version=e.framework_version,
         image_uri=e.image_uri,
+        inference_ami_version=e.inference_ami_version,
         environment=e.environment,
         mode=EndpointMode(e.mode),
         min_instances=e.min_instances,
