@@ -565,6 +565,64 @@ def test_log_group_is_named_for_sagemaker_encrypted_and_retained_a_year(inf2: Sy
     )
 
 
+def _endpoint_key_id(synth: Synth) -> str:
+    key = synth.endpoint.encryption_key.node.default_child
+    assert isinstance(key, cdk.CfnResource)
+    return cdk.Stack.of(key).get_logical_id(key)
+
+
+def _log_group_id(synth: Synth, name: str) -> str:
+    groups = synth.template.find_resources(
+        "AWS::Logs::LogGroup", {"Properties": {"LogGroupName": name}}
+    )
+    assert len(groups) == 1, groups
+    return next(iter(groups))
+
+
+def test_inference_component_logs_have_their_own_encrypted_group(gpu_vpc: Synth) -> None:
+    # GIVEN a real-time endpoint WHEN synthesized THEN the component's container log group,
+    # named as SageMaker writes it, KMS-encrypted, with the retention, deleted with the stack
+    name = "/aws/sagemaker/InferenceComponents/qwen-32b-ic"
+    assert gpu_vpc.endpoint.inference_component_name == "qwen-32b-ic"
+    group_id = _log_group_id(gpu_vpc, name)
+    group = gpu_vpc.template.find_resources("AWS::Logs::LogGroup")[group_id]
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [_endpoint_key_id(gpu_vpc), "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Delete"
+    # AND the component is created after it
+    component = gpu_vpc.only("AWS::SageMaker::InferenceComponent")
+    assert group_id in component["DependsOn"]
+
+
+def test_key_policy_lets_cloudwatch_logs_encrypt_the_component_log_group(gpu_vpc: Synth) -> None:
+    key = gpu_vpc.template.find_resources("AWS::KMS::Key")[_endpoint_key_id(gpu_vpc)]
+    contexts = [
+        json.dumps(s["Condition"])
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "logs.us-east-1.amazonaws.com"}
+    ]
+    assert any("log-group:/aws/sagemaker/InferenceComponents/qwen-32b-ic" in c for c in contexts)
+    assert any("log-group:/aws/sagemaker/Endpoints/qwen-32b" in c for c in contexts)
+
+
+def test_role_writes_exactly_the_endpoint_and_component_log_groups(gpu_vpc: Synth) -> None:
+    statements = _statements(gpu_vpc)
+    assert statements["WriteTheEndpointLogs"]["Resource"] == [
+        {"Fn::GetAtt": [_log_group_id(gpu_vpc, "/aws/sagemaker/Endpoints/qwen-32b"), "Arn"]},
+        {
+            "Fn::GetAtt": [
+                _log_group_id(gpu_vpc, "/aws/sagemaker/InferenceComponents/qwen-32b-ic"),
+                "Arn",
+            ]
+        },
+    ]
+
+
+def test_async_endpoint_has_no_component_log_group(async_endpoint: Synth) -> None:
+    async_endpoint.template.resource_count_is("AWS::Logs::LogGroup", 1)
+    assert async_endpoint.endpoint.component_log_group is None
+
+
 # --------------------------------------------------------------------------- execution role
 
 
@@ -634,9 +692,13 @@ def test_role_pulls_only_the_image_repository(inf2: Synth) -> None:
 def test_role_writes_only_its_log_group_and_sagemaker_metrics(inf2: Synth) -> None:
     # GIVEN defaults WHEN synthesized THEN its own log group; metrics by namespace condition
     statements = _statements(inf2)
-    assert statements["WriteTheEndpointLogs"]["Resource"] == {
-        "Fn::GetAtt": [inf2.logical_id("AWS::Logs::LogGroup"), "Arn"]
-    }
+    assert statements["WriteTheEndpointLogs"]["Resource"] == [
+        {"Fn::GetAtt": [_log_group_id(inf2, f"/aws/sagemaker/{kind}/{name}"), "Arn"]}
+        for kind, name in (
+            ("Endpoints", inf2.endpoint.endpoint_name),
+            ("InferenceComponents", inf2.endpoint.inference_component_name),
+        )
+    ]
     assert statements["PublishSageMakerMetrics"]["Condition"] == {
         "StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}
     }

@@ -21,8 +21,14 @@ and must fit the instance: a Neuron image on a GPU instance, or a CUDA image on 
 is refused before anything is built. Every prop is checked first and all problems are
 reported in one ValueError.
 
+Logs: SageMaker writes the endpoint's logs to ``/aws/sagemaker/Endpoints/<endpoint name>``
+and, in real-time mode, the model container's logs (model download, loading, crashes) to the
+inference component's own group, ``/aws/sagemaker/InferenceComponents/<component name>``. The
+construct creates both groups (KMS-encrypted, with a retention) before the endpoint and the
+component, and the execution role may write exactly these two groups.
+
 Security: a least-privilege execution role (its model object or prefix, its image
-repository, its log group, its key), network isolation for S3 models, optional VPC placement
+repository, its log groups, its key), network isolation for S3 models, optional VPC placement
 with a security group that admits nothing, a customer-managed KMS key for the storage volume
 (where the instance type allows one), logs, outputs, captures and notifications.
 
@@ -110,6 +116,10 @@ _ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}")
 _RESERVED_ENV = ("HF_MODEL_ID", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 _TP_DEGREE = "OPTION_TENSOR_PARALLEL_DEGREE"
 _LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+#: Where SageMaker writes the container logs of an inference component (not in the SageMaker
+#: developer guide's table of log groups; the name AWS's own samples read the logs of a
+#: component from, ``/aws/sagemaker/InferenceComponents/<inference component name>``).
+_COMPONENT_LOG_GROUP_PREFIX = "/aws/sagemaker/InferenceComponents/"
 _ASYNC_OUTPUT_PREFIX = "async-output/"
 _ASYNC_FAILURE_PREFIX = "async-failures/"
 _CAPTURE_PREFIX = "data-capture/"
@@ -342,9 +352,10 @@ class InferenceEndpoint(Construct):
             data_capture: Capture requests/responses to the output bucket. Default: off.
             output_retention: How long async results and captures are kept. Default: 90
                 days (noncurrent versions 30 days).
-            log_retention: Retention of the endpoint's log group (not INFINITE). Default:
-                one year; the group is deleted with the stack, since SageMaker fixes its
-                name and a kept group would block re-creating the endpoint.
+            log_retention: Retention of the endpoint's log group and the inference component's
+                log group (not INFINITE). Default: one year; the groups are deleted with the
+                stack, since SageMaker fixes their names and a kept group would block
+                re-creating the endpoint.
             endpoint_name: Endpoint name (1-63 letters, digits, hyphens). Default: derived
                 from the construct path, stable across deployments.
 
@@ -423,6 +434,16 @@ class InferenceEndpoint(Construct):
             retention=log_retention or logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
+        self._component_log_group: logs.LogGroup | None = None
+        if self._inference_component_name is not None:
+            self._component_log_group = logs.LogGroup(
+                self,
+                "ComponentLogGroup",
+                log_group_name=f"{_COMPONENT_LOG_GROUP_PREFIX}{self._inference_component_name}",
+                encryption_key=self._encryption_key,
+                retention=log_retention or logs.RetentionDays.ONE_YEAR,
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
 
         # ---- output bucket (async results, data capture) and topics
         self._output_bucket: s3.Bucket | None = None
@@ -529,6 +550,9 @@ class InferenceEndpoint(Construct):
                 model_download_timeout or DEFAULT_STARTUP_TIMEOUT,
                 startup_health_check_timeout or DEFAULT_STARTUP_TIMEOUT,
             )
+            assert self._component_log_group is not None
+            # The group must exist (encrypted, with retention) before the container logs.
+            self._inference_component.node.add_dependency(self._component_log_group)
 
         # ---- scaling
         self._scalable_target = self._build_scaling(
@@ -633,6 +657,12 @@ class InferenceEndpoint(Construct):
     def log_group(self) -> logs.ILogGroup:
         """The endpoint's container log group (``/aws/sagemaker/Endpoints/<name>``)."""
         return self._log_group
+
+    @property
+    def component_log_group(self) -> logs.ILogGroup | None:
+        """The inference component's container log group
+        (``/aws/sagemaker/InferenceComponents/<component name>``); None in async mode."""
+        return self._component_log_group
 
     @property
     def output_bucket(self) -> s3.IBucket | None:
@@ -825,22 +855,33 @@ class InferenceEndpoint(Construct):
 
     def _allow_logs_to_use_key(self) -> None:
         stack = self._stack
-        added = self._encryption_key.add_to_resource_policy(
-            logs_may_use_key(
-                stack,
-                # unique per endpoint: several endpoints may share one key
-                sid=f"AllowCloudWatchLogsForEndpointLogGroup{self.node.addr[:12]}",
-                log_group=f"{_LOG_GROUP_PREFIX}{self._endpoint_name}",
-            ),
-            allow_no_op=True,
-        )
-        if not added.statement_added:
-            cdk.Annotations.of(self).add_warning_v2(
-                IMPORTED_KEY_WARNING_ID,
-                "encryption_key is imported, so its key policy was not changed: allow "
-                f"logs.{stack.region}.amazonaws.com to use it for the log group "
-                f"{_LOG_GROUP_PREFIX}{self._endpoint_name}, or the log group cannot be created",
+        groups = [("EndpointLogGroup", f"{_LOG_GROUP_PREFIX}{self._endpoint_name}")]
+        if self._inference_component_name is not None:
+            groups.append(
+                (
+                    "ComponentLogGroup",
+                    f"{_COMPONENT_LOG_GROUP_PREFIX}{self._inference_component_name}",
+                )
             )
+        for label, log_group in groups:
+            added = self._encryption_key.add_to_resource_policy(
+                logs_may_use_key(
+                    stack,
+                    # unique per endpoint: several endpoints may share one key
+                    sid=f"AllowCloudWatchLogsFor{label}{self.node.addr[:12]}",
+                    log_group=log_group,
+                ),
+                allow_no_op=True,
+            )
+            if not added.statement_added:
+                cdk.Annotations.of(self).add_warning_v2(
+                    IMPORTED_KEY_WARNING_ID
+                    if label == "EndpointLogGroup"
+                    else f"{IMPORTED_KEY_WARNING_ID}:component",
+                    "encryption_key is imported, so its key policy was not changed: allow "
+                    f"logs.{stack.region}.amazonaws.com to use it for the log group "
+                    f"{log_group}, or the log group cannot be created",
+                )
 
     def _build_output_bucket(self, retention: cdk.Duration) -> s3.Bucket:
         """KMS-encrypted, versioned, TLS-only bucket for results and captures, access-logged."""
@@ -921,7 +962,11 @@ class InferenceEndpoint(Construct):
             iam.PolicyStatement(
                 sid="WriteTheEndpointLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self._log_group.log_group_arn],
+                resources=[
+                    group.log_group_arn
+                    for group in (self._log_group, self._component_log_group)
+                    if group is not None
+                ],
             ),
             iam.PolicyStatement(
                 sid="PublishSageMakerMetrics",
