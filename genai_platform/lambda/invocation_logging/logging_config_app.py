@@ -174,7 +174,7 @@ def handle(event: Mapping[str, Any], runtime: Runtime) -> Outcome:
         try:
             config = _logging_config(properties)
         except ValueError as invalid:
-            return _failed(event, request, physical_id, str(invalid), 0)
+            return _failed(event, request, str(invalid), 0)
         error, attempts = _call_with_retries(
             lambda: runtime.bedrock.put_model_invocation_logging_configuration(
                 loggingConfig=config
@@ -187,7 +187,6 @@ def handle(event: Mapping[str, Any], runtime: Runtime) -> Outcome:
             return _failed(
                 event,
                 request,
-                physical_id,
                 f"PutModelInvocationLoggingConfiguration failed after {attempts} attempt(s): "
                 f"{_describe(error)}",
                 attempts,
@@ -213,12 +212,11 @@ def handle(event: Mapping[str, Any], runtime: Runtime) -> Outcome:
                 attempts,
             )
         return Outcome("SUCCESS", current, attempts=attempts)
-    return _failed(event, str(request), physical_id, f"unknown RequestType {request!r}", 0)
+    return _failed(event, str(request), f"unknown RequestType {request!r}", 0)
 
 
-def _failed(
-    event: Mapping[str, Any], request: object, physical_id: str, reason: str, attempts: int
-) -> Outcome:
+def _failed(event: Mapping[str, Any], request: object, reason: str, attempts: int) -> Outcome:
+    """A failure; the physical id keeps an existing resource's, or says nothing was created."""
     logger.error("%s failed: %s", request, reason)
     if request == "Create" or not event.get("PhysicalResourceId"):
         # Nothing was created: the rollback's Delete must not switch logging off.
@@ -295,5 +293,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> None:
         )
         outcome = handle(event, runtime)
     except Exception as error:  # report every failure, or CloudFormation waits an hour
-        outcome = _failed(event, event.get("RequestType"), "", _describe(error), 0)
+        outcome = _failed(event, event.get("RequestType"), _describe(error), 0)
     send_response(str(event["ResponseURL"]), response_body(event, outcome))
