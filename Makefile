@@ -36,7 +36,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-LAMBDA_DIRS := genai_platform/lambda/shared/python genai_platform/lambda/invoke genai_platform/lambda/feedback
+LAMBDA_DIRS := genai_platform/lambda/shared/python genai_platform/lambda/invoke genai_platform/lambda/feedback \
+	genai_platform/lambda/invocation_logging
 
 typecheck: $(STAMP)
 	$(BIN)/mypy genai_platform

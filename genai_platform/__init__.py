@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "AccountBudget": "genai_platform.constructs.budget",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
+    "InferenceAmi": "genai_platform.constructs.accelerators",
     "EndpointMode": "genai_platform.constructs.inference_endpoint",
     "CapacitySchedule": "genai_platform.constructs.inference_endpoint",
     "DataCapture": "genai_platform.constructs.inference_endpoint",
@@ -66,6 +67,7 @@ __all__ = [
     "GuardedInferenceApi",
     "Guardrail",
     "GuardrailEnforcement",
+    "InferenceAmi",
     "InferenceEndpoint",
     "InvocationLogging",
     "ModelCatalog",
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
         synth_and_report,
     )
     from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
+    from genai_platform.constructs.accelerators import InferenceAmi
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.guardrail import Guardrail, GuardrailEnforcement
     from genai_platform.constructs.inference_endpoint import (

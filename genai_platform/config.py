@@ -441,6 +441,8 @@ class EndpointConfig(_Model):
     """Image version (default: the newest the installed SDK knows; pin it)."""
     image_uri: str | None = None
     """An explicit container image instead of framework and version."""
+    inference_ami_version: str | None = None
+    """SageMaker host AMI version (default: chosen from the image's CUDA or Neuron needs)."""
     mode: Literal["real-time", "async"] = "real-time"
     min_instances: int = 0
     """Instances kept when idle (default 0: scale to zero)."""

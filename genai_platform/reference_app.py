@@ -9,8 +9,8 @@ import aws_cdk as cdk
 from genai_platform.compliance import add_nag_packs
 from genai_platform.config import PlatformConfig
 from genai_platform.stacks import ApplicationAccountStack, DataAccountStack, GenAiAccountStack
-from genai_platform.stacks.genai_account import additional_models
-from genai_platform.stacks.governance import GovernanceStack, cdk_deployment_role_arn
+from genai_platform.stacks.genai_account import additional_models, invocation_logging_role_name
+from genai_platform.stacks.governance import GovernanceStack, cdk_deployment_role_arn, role_arn
 
 __all__ = ["PlatformStacks", "build_platform", "build_reference_app"]
 
@@ -52,9 +52,9 @@ def _governance(
     assert accounts.management is not None
     deployers = governance.deployment_role_arns or [
         cdk_deployment_role_arn(accounts.genai, config.region),
-        # CloudFormation names the invocation-logging configuration role
-        # "<stack name>-InvocationLogging...": it must keep changing the logging settings.
-        f"arn:aws:iam::{accounts.genai}:role/{genai.stack_name}-InvocationLogging*",
+        # The invocation-logging configuration role has an explicit name (a generated one may
+        # be truncated), in the region's partition: it must keep changing the logging settings.
+        role_arn(accounts.genai, config.region, invocation_logging_role_name(config)),
     ]
     stack = GovernanceStack(
         scope,

@@ -71,9 +71,11 @@ def default_template() -> Template:
 
 @pytest.fixture(scope="module")
 def tagged_template() -> Template:
-    """A tag-filtered budget with custom thresholds, no forecast alert and a 250 USD anomaly."""
+    """A tag-filtered budget in the management account with custom thresholds, no forecast
+    alert and a 250 USD anomaly."""
     return _synth(
         cost_allocation_tag=("CostCenter", "cc-1"),
+        management_account=True,
         actual_thresholds_percent=[90, 25.5],
         forecast_threshold_percent=None,
         anomaly_threshold_usd=250,
@@ -254,25 +256,18 @@ def test_default_key_rotates(default_template: Template) -> None:
     default_template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
-def test_key_policy_lets_budgets_use_the_key_for_this_account_only(
-    default_template: Template,
+@pytest.mark.parametrize("service", ["budgets.amazonaws.com", "costalerts.amazonaws.com"])
+def test_key_policy_lets_each_service_use_the_key_without_source_conditions(
+    default_template: Template, service: str
 ) -> None:
-    statement = _statement_for(_key_statements(default_template), "budgets.amazonaws.com")
+    # GIVEN the documented key-policy shape for AWS services publishing to encrypted topics
+    statement = _statement_for(_key_statements(default_template), service)
+    # THEN the service may make data keys, with no aws:SourceAccount/aws:SourceArn condition
+    # (the services are not documented to send them to KMS; the topic policy checks them)
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
-    assert statement["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "222222222222"},
-        "ArnLike": {"aws:SourceArn": BUDGETS_SOURCE_ARN},
-    }
-
-
-def test_key_policy_lets_cost_anomaly_detection_use_the_key_for_this_account_only(
-    default_template: Template,
-) -> None:
-    statement = _statement_for(_key_statements(default_template), "costalerts.amazonaws.com")
-    assert statement["Effect"] == "Allow"
-    assert statement["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "222222222222"}}
+    assert statement["Resource"] == "*"
+    assert "Condition" not in statement
 
 
 @pytest.mark.parametrize(
@@ -443,6 +438,22 @@ def test_tagged_budget_gets_a_custom_monitor_over_its_tag(tagged_template: Templ
     }
 
 
+def test_tagged_budget_outside_the_management_account_reuses_a_given_monitor() -> None:
+    # GIVEN a tag-filtered budget in a member account with an existing monitor's ARN
+    template = _synth(cost_allocation_tag=("CostCenter", "cc-1"), anomaly_monitor_arn=MONITOR_ARN)
+    # THEN no monitor is created; the budget still counts the tag, alerts go to the monitor
+    template.resource_count_is("AWS::CE::AnomalyMonitor", 0)
+    template.has_resource_properties(
+        "AWS::CE::AnomalySubscription", {"MonitorArnList": [MONITOR_ARN]}
+    )
+
+
+def test_tagged_budget_without_anomaly_detection_needs_no_management_account() -> None:
+    template = _synth(cost_allocation_tag=("CostCenter", "cc-1"), anomaly_detection=False)
+    template.resource_count_is("AWS::CE::AnomalyMonitor", 0)
+    template.resource_count_is("AWS::Budgets::Budget", 1)
+
+
 def test_existing_monitor_is_subscribed_to_and_none_is_created(
     existing_monitor_template: Template,
 ) -> None:
@@ -599,6 +610,22 @@ def test_fails_when_tag_is_not_a_pair() -> None:
         ValueError, match=r"cost_allocation_tag: \('CostCenter',\) is not allowed; .* pair"
     ):
         _build(cost_allocation_tag=("CostCenter",))
+
+
+def test_fails_when_a_tag_monitor_would_be_created_outside_the_management_account() -> None:
+    # GIVEN a cost-allocation tag, anomaly detection on, no monitor ARN, a member account
+    # THEN refused: AWS creates tag monitors only in the management account
+    with pytest.raises(ValueError) as failure:
+        _build(cost_allocation_tag=("CostCenter", "cc-1"))
+    message = str(failure.value)
+    assert "cost_allocation_tag: ('CostCenter', 'cc-1') would create a Cost Anomaly" in message
+    assert "only in the organization's management account" in message
+    assert "anomaly_monitor_arn" in message and "management_account=True" in message
+
+
+def test_fails_when_management_account_is_not_a_bool() -> None:
+    with pytest.raises(ValueError, match=r"management_account: 'yes' is not allowed; give True"):
+        _build(management_account="yes")
 
 
 @pytest.mark.parametrize("name", ["team:budget", "team\\budget", "x" * 101, "", "a/action/b"])

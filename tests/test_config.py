@@ -245,3 +245,12 @@ def test_fails_when_an_endpoint_model_uri_is_not_s3(data: dict[str, Any]) -> Non
         "endpoints[0].model_data_uri: 'https://example.com/model.tar.gz' is not an S3 model" in p
         for p in problems_of(data)
     )
+
+
+def test_an_endpoint_may_name_its_host_ami_version(data: dict[str, Any]) -> None:
+    # GIVEN [[endpoints]] inference_ami_version WHEN parsed THEN kept for InferenceEndpoint,
+    # which checks it against botocore's list and the image when the stack is built
+    data["endpoints"][1]["inference_ami_version"] = "al2023-ami-sagemaker-inference-gpu-4-1"
+    config = parse_config(data)
+    assert config.endpoints[1].inference_ami_version == "al2023-ami-sagemaker-inference-gpu-4-1"
+    assert config.endpoints[0].inference_ami_version is None

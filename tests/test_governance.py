@@ -21,6 +21,7 @@ from genai_platform.stacks.governance import (
     MAX_SCP_CHARACTERS,
     GovernanceStack,
     cdk_deployment_role_arn,
+    role_arn,
 )
 
 MANAGEMENT = "111111111111"
@@ -186,6 +187,19 @@ def test_the_locked_actions_are_the_bedrock_settings_apis() -> None:
 def test_default_deployment_role_is_the_cdk_bootstrap_execution_role() -> None:
     assert cdk_deployment_role_arn(GENAI, REGION) == EXEC_ROLE
     assert cdk_deployment_role_arn(GENAI, "cn-north-1").startswith("arn:aws-cn:iam::")
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("us-east-1", "aws"), ("cn-northwest-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")],
+)
+def test_role_arns_are_built_in_the_partition_of_the_region(region: str, partition: str) -> None:
+    # GIVEN the explicitly named logging configuration role WHEN its ARN is built for the SCP
+    # THEN it is exact (no pattern) and in the region's partition, not a hard-coded "aws"
+    assert (
+        role_arn(GENAI, region, "genai-invocation-logging-x")
+        == f"arn:{partition}:iam::{GENAI}:role/genai-invocation-logging-x"
+    )
 
 
 def test_policy_fits_the_scp_size_limit(default: Synthesized) -> None:

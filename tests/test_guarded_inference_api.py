@@ -1181,9 +1181,11 @@ def test_invoke_role_runs_bedrock_models_only_with_the_guardrail(regional: Synth
     guarded = _statement(statements, "InvokeApprovedModelsWithGuardrail")
     assert "bedrock:InvokeModel" in _actions(guarded)
     guardrail = regional.models.guardrail
-    expected = cdk.Stack.of(guardrail).resolve(guardrail.guardrail_version_arn)
-    assert guarded["Condition"] == {"StringEquals": {GUARDRAIL_CONDITION_KEY: expected}}
+    # any numbered version of this guardrail (a guardrail edit denies no call), DRAFT denied
+    expected = cdk.Stack.of(guardrail).resolve(f"{guardrail.guardrail_arn}:*")
+    assert guarded["Condition"] == {"StringLike": {GUARDRAIL_CONDITION_KEY: expected}}
     assert _statement(statements, "DenyInvokeWithoutGuardrail")["Effect"] == "Deny"
+    assert _statement(statements, "DenyInvokeWithDraftGuardrail")["Effect"] == "Deny"
 
 
 def test_invoke_role_may_apply_the_guardrail_and_call_the_endpoint(regional: Synth) -> None:

@@ -321,6 +321,85 @@ def test_neuron_image_resolves_on_trainium() -> None:
     assert accelerators.image_kind(endpoint.image_uri) is accelerators.AcceleratorKind.NEURON
 
 
+# --------------------------------------------------------------------------- host AMI
+
+GPU4 = "al2023-ami-sagemaker-inference-gpu-4-1"
+GPU3 = "al2-ami-sagemaker-inference-gpu-3-1"
+NEURON2 = "al2-ami-sagemaker-inference-neuron-2"
+
+
+def _variant(synth: Synth) -> dict[str, Any]:
+    variants = synth.only("AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"]
+    assert len(variants) == 1
+    variant: dict[str, Any] = variants[0]
+    return variant
+
+
+def test_cuda_13_image_runs_on_the_ami_with_a_cuda_13_driver(
+    gpu: Synth, async_endpoint: Synth
+) -> None:
+    # GIVEN the default djl-lmi image on ml.g5 / ml.g6, built for CUDA 13.0 ("-cu130")
+    for synth in (gpu, async_endpoint):
+        assert accelerators.image_cuda_version(synth.endpoint.image_uri) == (13, 0)
+        # THEN the variant runs on the AMI whose NVIDIA 580 driver runs CUDA 13.0
+        assert _variant(synth)["InferenceAmiVersion"] == GPU4
+        assert synth.endpoint.inference_ami_version == GPU4
+
+
+def test_cuda_12_4_image_gets_the_oldest_driver_that_runs_it(hub: Synth) -> None:
+    # GIVEN TGI 3.3.6, built for CUDA 12.4 THEN the NVIDIA 550 / CUDA 12.4 AMI
+    assert accelerators.image_cuda_version(hub.endpoint.image_uri) == (12, 4)
+    assert _variant(hub)["InferenceAmiVersion"] == GPU3
+
+
+def test_neuron_image_runs_on_the_neuron_ami(inf2: Synth, warm: Synth) -> None:
+    assert _variant(inf2)["InferenceAmiVersion"] == NEURON2
+    assert _variant(warm)["InferenceAmiVersion"] == NEURON2
+
+
+def test_given_ami_version_is_used() -> None:
+    endpoint = _build(
+        instance_type="ml.g6.2xlarge",
+        framework="huggingface-llm",
+        framework_version="3.3.6",
+        inference_ami_version=GPU4,
+    )
+    assert endpoint.inference_ami_version == GPU4
+    variant = cdk.Stack.of(endpoint).resolve(endpoint.endpoint_config.production_variants)
+    assert variant[0]["inferenceAmiVersion"] == GPU4
+
+
+def test_image_without_a_cuda_version_leaves_the_default_ami() -> None:
+    image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/custom-server:1.0"
+    endpoint = _build(instance_type="ml.g5.xlarge", image_uri=image)
+    assert endpoint.inference_ami_version is None
+
+
+def test_every_known_ami_version_is_one_botocore_lists() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    enum = model.shape_for("ProductionVariantInferenceAmiVersion").enum
+    assert set(accelerators.INFERENCE_AMIS) <= set(enum)
+    assert accelerators.inference_ami_versions() == tuple(enum)
+
+
+@pytest.mark.parametrize(
+    ("tag", "version"),
+    [
+        ("0.36.0-lmi27.0.0-cu130", (13, 0)),
+        ("2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04", (12, 4)),
+        ("2.0.1-tei1.8.2-gpu-py310-cu122-ubuntu22.04", (12, 2)),
+        ("1.13-gpu-cu118", (11, 8)),
+        ("0.29.0-neuronx-sdk2.19.1", None),
+        ("custom:1.0", None),
+    ],
+)
+def test_cuda_version_is_read_from_the_image_tag(tag: str, version: tuple[int, int] | None) -> None:
+    uri = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/repo:{tag}"
+    assert accelerators.image_cuda_version(uri) == version
+
+
 def test_s3_models_run_with_network_isolation(inf2: Synth) -> None:
     # GIVEN an S3 model WHEN synthesized THEN the model and the endpoint config isolate it
     inf2.template.has_resource_properties("AWS::SageMaker::Model", {"EnableNetworkIsolation": True})
@@ -356,6 +435,7 @@ def test_endpoint_config_has_managed_instance_scaling_to_zero(inf2: Synth) -> No
                 {
                     "VariantName": "AllTraffic",
                     "InstanceType": "ml.inf2.xlarge",
+                    "InferenceAmiVersion": "al2-ami-sagemaker-inference-neuron-2",
                     "InitialInstanceCount": 1,
                     "ManagedInstanceScaling": {
                         "Status": "ENABLED",
@@ -485,6 +565,64 @@ def test_log_group_is_named_for_sagemaker_encrypted_and_retained_a_year(inf2: Sy
     )
 
 
+def _endpoint_key_id(synth: Synth) -> str:
+    key = synth.endpoint.encryption_key.node.default_child
+    assert isinstance(key, cdk.CfnResource)
+    return cdk.Stack.of(key).get_logical_id(key)
+
+
+def _log_group_id(synth: Synth, name: str) -> str:
+    groups = synth.template.find_resources(
+        "AWS::Logs::LogGroup", {"Properties": {"LogGroupName": name}}
+    )
+    assert len(groups) == 1, groups
+    return next(iter(groups))
+
+
+def test_inference_component_logs_have_their_own_encrypted_group(gpu_vpc: Synth) -> None:
+    # GIVEN a real-time endpoint WHEN synthesized THEN the component's container log group,
+    # named as SageMaker writes it, KMS-encrypted, with the retention, deleted with the stack
+    name = "/aws/sagemaker/InferenceComponents/qwen-32b-ic"
+    assert gpu_vpc.endpoint.inference_component_name == "qwen-32b-ic"
+    group_id = _log_group_id(gpu_vpc, name)
+    group = gpu_vpc.template.find_resources("AWS::Logs::LogGroup")[group_id]
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [_endpoint_key_id(gpu_vpc), "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Delete"
+    # AND the component is created after it
+    component = gpu_vpc.only("AWS::SageMaker::InferenceComponent")
+    assert group_id in component["DependsOn"]
+
+
+def test_key_policy_lets_cloudwatch_logs_encrypt_the_component_log_group(gpu_vpc: Synth) -> None:
+    key = gpu_vpc.template.find_resources("AWS::KMS::Key")[_endpoint_key_id(gpu_vpc)]
+    contexts = [
+        json.dumps(s["Condition"])
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "logs.us-east-1.amazonaws.com"}
+    ]
+    assert any("log-group:/aws/sagemaker/InferenceComponents/qwen-32b-ic" in c for c in contexts)
+    assert any("log-group:/aws/sagemaker/Endpoints/qwen-32b" in c for c in contexts)
+
+
+def test_role_writes_exactly_the_endpoint_and_component_log_groups(gpu_vpc: Synth) -> None:
+    statements = _statements(gpu_vpc)
+    assert statements["WriteTheEndpointLogs"]["Resource"] == [
+        {"Fn::GetAtt": [_log_group_id(gpu_vpc, "/aws/sagemaker/Endpoints/qwen-32b"), "Arn"]},
+        {
+            "Fn::GetAtt": [
+                _log_group_id(gpu_vpc, "/aws/sagemaker/InferenceComponents/qwen-32b-ic"),
+                "Arn",
+            ]
+        },
+    ]
+
+
+def test_async_endpoint_has_no_component_log_group(async_endpoint: Synth) -> None:
+    async_endpoint.template.resource_count_is("AWS::Logs::LogGroup", 1)
+    assert async_endpoint.endpoint.component_log_group is None
+
+
 # --------------------------------------------------------------------------- execution role
 
 
@@ -554,9 +692,13 @@ def test_role_pulls_only_the_image_repository(inf2: Synth) -> None:
 def test_role_writes_only_its_log_group_and_sagemaker_metrics(inf2: Synth) -> None:
     # GIVEN defaults WHEN synthesized THEN its own log group; metrics by namespace condition
     statements = _statements(inf2)
-    assert statements["WriteTheEndpointLogs"]["Resource"] == {
-        "Fn::GetAtt": [inf2.logical_id("AWS::Logs::LogGroup"), "Arn"]
-    }
+    assert statements["WriteTheEndpointLogs"]["Resource"] == [
+        {"Fn::GetAtt": [_log_group_id(inf2, f"/aws/sagemaker/{kind}/{name}"), "Arn"]}
+        for kind, name in (
+            ("Endpoints", inf2.endpoint.endpoint_name),
+            ("InferenceComponents", inf2.endpoint.inference_component_name),
+        )
+    ]
     assert statements["PublishSageMakerMetrics"]["Condition"] == {
         "StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}
     }
@@ -1062,6 +1204,57 @@ def test_fails_when_a_cuda_image_targets_inferentia() -> None:
     image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/vllm:0.30.0-gpu-cu130"
     with pytest.raises(ValueError, match=r"image_uri: '.*vllm:0\.30\.0-gpu-cu130'.*ml\.inf2"):
         _build(image_uri=image)
+
+
+def test_fails_when_the_ami_driver_is_too_old_for_the_cuda_13_image() -> None:
+    # GIVEN djl-lmi 0.36.0 (cu130) on ml.g6.2xlarge with the NVIDIA 550 / CUDA 12.4 AMI
+    with pytest.raises(ValueError) as failure:
+        _build(
+            instance_type="ml.g6.2xlarge",
+            framework="djl-lmi",
+            framework_version="0.36.0",
+            inference_ami_version=GPU3,
+        )
+    # THEN refused, naming the AMI, the image and the AMI that fits
+    message = str(failure.value)
+    assert (
+        f"inference_ami_version: '{GPU3}' carries NVIDIA driver 550, CUDA 12.4, too old" in message
+    )
+    assert "djl-inference:0.36.0-lmi27.0.0-cu130, which is built for CUDA 13.0" in message
+    assert f"use {GPU4}" in message
+
+
+def test_fails_when_a_neuron_ami_is_given_for_a_gpu_instance() -> None:
+    with pytest.raises(
+        ValueError, match=rf"inference_ami_version: '{NEURON2}' is an AMI for neuron devices"
+    ):
+        _build(instance_type="ml.g5.xlarge", inference_ami_version=NEURON2)
+
+
+def test_fails_when_a_gpu_ami_is_given_for_inferentia() -> None:
+    with pytest.raises(
+        ValueError, match=rf"inference_ami_version: '{GPU4}' is an AMI for cuda devices.*ml\.inf2"
+    ):
+        _build(inference_ami_version=GPU4)
+
+
+def test_fails_when_the_ami_version_is_unknown() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"inference_ami_version: 'al2-ami-gpu-9' is not an inference AMI version .*"
+        r"al2-ami-sagemaker-inference-gpu-2, ",
+    ):
+        _build(instance_type="ml.g5.xlarge", inference_ami_version="al2-ami-gpu-9")
+
+
+def test_fails_when_no_ami_driver_runs_the_image() -> None:
+    image = f"{NEURON_IMAGE_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/vllm:1.0-gpu-cu141"
+    with pytest.raises(
+        ValueError,
+        match=r"image_uri: .*vllm:1\.0-gpu-cu141 is built for CUDA 14\.1, newer than the driver "
+        r"of every inference AMI version",
+    ):
+        _build(instance_type="ml.g5.xlarge", image_uri=image)
 
 
 def test_fails_when_a_hub_model_runs_network_isolated() -> None:

@@ -12,9 +12,7 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
 from aws_cdk.assertions import Annotations, Match, Template
-from constructs import Construct
 
 from genai_platform.checks import lint_template
 from genai_platform.compliance import NagReport, add_nag_packs, synth_and_report
@@ -27,7 +25,7 @@ from genai_platform.constructs.invocation_logging import (
 from tests.conftest import TEST_ENV
 
 ACCOUNT = "222222222222"
-PROVIDER_PATH = "Test/AWS679f53fac002430cb0da5b7982bd2287/Resource"
+FUNCTION_PATH = "Test/Logging/ConfigurationFunction/Resource"
 BEDROCK_SOURCE_ARN = {
     "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":bedrock:us-east-1:{ACCOUNT}:*"]]
 }
@@ -85,11 +83,17 @@ def _render(value: Any) -> str:
     raise AssertionError(f"unexpected expression {value!r}")
 
 
-def _sdk_call(template: Template, event: str) -> dict[str, Any]:
-    """The AwsSdkCall of the configuration resource for Create, Update or Delete."""
+def _configuration(template: Template) -> dict[str, Any]:
+    """The properties of the configuration custom resource."""
     _, resource = _only(template, "Custom::BedrockModelInvocationLogging")
-    call: dict[str, Any] = json.loads(_render(resource["Properties"][event]))
-    return call
+    properties: dict[str, Any] = dict(resource["Properties"])
+    return properties
+
+
+def _sent_config(template: Template) -> dict[str, Any]:
+    """The loggingConfig the function puts (LoggingConfig, a JSON string with references)."""
+    config: dict[str, Any] = json.loads(_render(_configuration(template)["LoggingConfig"]))
+    return config
 
 
 def _key_statement(template: Template, sid: str) -> dict[str, Any]:
@@ -486,30 +490,19 @@ def test_delivery_role_may_write_only_bedrocks_log_stream(default_template: Temp
 # --------------------------------------------------------------------------- configuration
 
 
-@pytest.mark.parametrize(
-    ("event", "action"),
-    [
-        ("Create", "PutModelInvocationLoggingConfiguration"),
-        ("Update", "PutModelInvocationLoggingConfiguration"),
-        ("Delete", "DeleteModelInvocationLoggingConfiguration"),
-    ],
-)
-def test_configuration_calls_bedrock_on_each_event(
-    default_template: Template, event: str, action: str
+def test_configuration_is_a_custom_resource_of_the_configuration_function(
+    default_template: Template,
 ) -> None:
-    call = _sdk_call(default_template, event)
-    assert (call["service"], call["action"]) == ("bedrock", action)
-
-
-def test_create_and_update_put_the_same_configuration(default_template: Template) -> None:
-    assert _sdk_call(default_template, "Create") == _sdk_call(default_template, "Update")
+    function_id = _logical_id(default_template, "AWS::Lambda::Function", "ConfigurationFunction")
+    assert _configuration(default_template)["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert _configuration(default_template)["ServiceTimeout"] == "900"
 
 
 def test_logging_config_points_at_the_destinations(default_template: Template) -> None:
     log_group_id = _logical_id(default_template, "AWS::Logs::LogGroup", "LoggingLogGroup")
     role_id = _logical_id(default_template, "AWS::IAM::Role", "DeliveryRole")
     bucket_id = _logical_id(default_template, "AWS::S3::Bucket", "LoggingBucket")
-    config = _sdk_call(default_template, "Create")["parameters"]["loggingConfig"]
+    config = _sent_config(default_template)
     assert config["cloudWatchConfig"] == {
         "logGroupName": f"<Ref:{log_group_id}>",
         "roleArn": f"<GetAtt:{role_id}.Arn>",
@@ -523,7 +516,7 @@ def test_logging_config_points_at_the_destinations(default_template: Template) -
 def test_text_and_embeddings_are_logged_and_other_modalities_are_off_by_default(
     default_template: Template,
 ) -> None:
-    config = _sdk_call(default_template, "Create")["parameters"]["loggingConfig"]
+    config = _sent_config(default_template)
     assert {k: v for k, v in config.items() if k.endswith("DeliveryEnabled")} == {
         "textDataDeliveryEnabled": True,
         "embeddingDataDeliveryEnabled": True,
@@ -535,7 +528,7 @@ def test_text_and_embeddings_are_logged_and_other_modalities_are_off_by_default(
 
 def test_modalities_and_large_data_delivery_can_be_switched_on(custom_template: Template) -> None:
     bucket_id = _logical_id(custom_template, "AWS::S3::Bucket", "LoggingBucket")
-    config = _sdk_call(custom_template, "Update")["parameters"]["loggingConfig"]
+    config = _sent_config(custom_template)
     assert config["imageDataDeliveryEnabled"] is True
     assert config["videoDataDeliveryEnabled"] is True
     assert config["audioDataDeliveryEnabled"] is True
@@ -547,10 +540,31 @@ def test_modalities_and_large_data_delivery_can_be_switched_on(custom_template: 
 
 
 def test_physical_id_is_fixed_per_account_and_region(default_template: Template) -> None:
-    for event in ("Create", "Update"):
-        assert _sdk_call(default_template, event)["physicalResourceId"] == {
-            "id": f"bedrock-model-invocation-logging-{ACCOUNT}-us-east-1"
-        }
+    assert (
+        _configuration(default_template)["PhysicalResourceId"]
+        == f"bedrock-model-invocation-logging-{ACCOUNT}-us-east-1"
+    )
+
+
+def test_validation_errors_are_retried_for_five_minutes_by_default(
+    default_template: Template,
+) -> None:
+    # GIVEN a cold first deployment (the delivery role seconds old) THEN the function retries
+    # Bedrock's ValidationException for the retry timeout, within its own 15-minute timeout
+    assert _configuration(default_template)["RetryTimeoutSeconds"] == 300
+    default_template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "logging_config_app.lambda_handler",
+            "Runtime": "python3.14",
+            "Timeout": 900,
+        },
+    )
+
+
+def test_retry_timeout_can_be_chosen() -> None:
+    template = _synth(configuration_retry_timeout=cdk.Duration.minutes(10))
+    assert _configuration(template)["RetryTimeoutSeconds"] == 600
 
 
 def test_configuration_is_put_after_the_policies_that_let_bedrock_write(
@@ -563,7 +577,6 @@ def test_configuration_is_put_after_the_policies_that_let_bedrock_write(
         _logical_id(default_template, "AWS::IAM::ManagedPolicy", "ConfigurationPolicy"),
         _only(default_template, "AWS::KMS::Key")[0],
     }
-    assert resource["Properties"]["InstallLatestAwsSdk"] is False
 
 
 def test_logging_config_attribute_is_what_is_sent() -> None:
@@ -576,10 +589,10 @@ def test_logging_config_attribute_is_what_is_sent() -> None:
     assert logging.large_data_key_prefix is None
 
 
-# --------------------------------------------------------------------------- provider function
+# --------------------------------------------------------------------------- configuration function
 
 
-def test_provider_function_runs_with_its_own_role_and_encrypted_log_group(
+def test_function_runs_with_its_own_role_and_encrypted_log_group(
     default_template: Template,
 ) -> None:
     role_id = _logical_id(default_template, "AWS::IAM::Role", "ConfigurationRole")
@@ -593,7 +606,7 @@ def test_provider_function_runs_with_its_own_role_and_encrypted_log_group(
     assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
 
 
-def test_provider_role_has_only_the_permissions_of_the_configuration_call(
+def test_function_role_has_only_the_permissions_of_the_configuration_call(
     default_template: Template,
 ) -> None:
     role_id = _logical_id(default_template, "AWS::IAM::Role", "ConfigurationRole")
@@ -625,37 +638,26 @@ def test_provider_role_has_only_the_permissions_of_the_configuration_call(
     ]
 
 
-def test_existing_provider_function_gets_the_permissions_instead() -> None:
-    # GIVEN another AwsCustomResource created the stack's shared function first
-    stack = _stack()
-    cr.AwsCustomResource(
-        stack,
-        "Other",
-        on_create=cr.AwsSdkCall(
-            service="sts",
-            action="GetCallerIdentity",
-            physical_resource_id=cr.PhysicalResourceId.of("caller"),
-        ),
-        policy=cr.AwsCustomResourcePolicy.from_statements(
-            [iam.PolicyStatement(actions=["sts:GetCallerIdentity"], resources=["*"])]
-        ),
-        install_latest_aws_sdk=False,
-    )
-    # WHEN InvocationLogging is added
-    InvocationLogging(stack, "Logging")
-    template = Template.from_stack(stack)
-    # THEN it creates no role or log group of its own and attaches its policy to that function's
-    _, function = _only(template, "AWS::Lambda::Function")
-    provider_role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    assert "ConfigurationRole" not in provider_role
-    template.resource_count_is("AWS::Logs::LogGroup", 1)
-    template.has_resource_properties(
-        "AWS::IAM::ManagedPolicy",
-        {
-            "Description": Match.string_like_regexp("Bedrock model invocation logging"),
-            "Roles": [{"Ref": provider_role}],
-        },
-    )
+def test_configuration_role_gets_the_given_name() -> None:
+    # GIVEN an explicit name WHEN synthesized THEN the role has exactly that name, so an SCP can
+    # exempt it by ARN instead of by a pattern over a generated (possibly truncated) name
+    template = _synth(configuration_role_name="genai-invocation-logging-us-east-1")
+    role_id = _logical_id(template, "AWS::IAM::Role", "ConfigurationRole")
+    role = template.find_resources("AWS::IAM::Role")[role_id]
+    assert role["Properties"]["RoleName"] == "genai-invocation-logging-us-east-1"
+
+
+def test_configuration_role_name_is_generated_by_default(default_template: Template) -> None:
+    role_id = _logical_id(default_template, "AWS::IAM::Role", "ConfigurationRole")
+    role = default_template.find_resources("AWS::IAM::Role")[role_id]
+    assert "RoleName" not in role["Properties"]
+
+
+def test_the_handler_source_ships_with_the_package() -> None:
+    from genai_platform.constructs import invocation_logging
+
+    handler = invocation_logging._HANDLER_DIR / "logging_config_app.py"
+    assert "def lambda_handler(" in handler.read_text("utf-8")
 
 
 # --------------------------------------------------------------------------- grants
@@ -806,15 +808,24 @@ def test_fails_when_the_stack_already_has_invocation_logging() -> None:
         InvocationLogging(stack, "Again")
 
 
-def test_fails_when_the_provider_function_id_is_taken_by_something_else() -> None:
-    stack = _stack()
-    Construct(stack, PROVIDER_PATH.split("/")[1])
+@pytest.mark.parametrize("name", ["", "has space", "x" * 65, "role/name"])
+def test_fails_when_the_configuration_role_name_is_not_allowed(name: str) -> None:
+    with pytest.raises(
+        ValueError, match=rf"configuration_role_name: {name!r} is not an IAM role name"
+    ):
+        InvocationLogging(_stack(), "Logging", configuration_role_name=name)
+
+
+@pytest.mark.parametrize(
+    "timeout", [cdk.Duration.minutes(14), cdk.Duration.millis(500), cdk.Duration.seconds(0)]
+)
+def test_fails_when_the_retry_timeout_is_out_of_range(timeout: cdk.Duration) -> None:
     with pytest.raises(
         ValueError,
-        match=r"scope: stack 'Test' has a construct 'Test/AWS679f53fac002430cb0da5b7982bd2287' "
-        r"with the id of the AwsCustomResource function",
+        match=r"configuration_retry_timeout: .* is not allowed; give a Duration from 1 second "
+        r"to 13 minutes",
     ):
-        InvocationLogging(stack, "Logging")
+        InvocationLogging(_stack(), "Logging", configuration_retry_timeout=timeout)
 
 
 def test_fails_with_every_problem_at_once_and_builds_nothing() -> None:
@@ -884,7 +895,7 @@ def test_each_acknowledgement_sits_on_the_resource_that_produces_it(
             for pack in ("NIST.800.53.R5", "HIPAA.Security")
         ),
         *(
-            (PROVIDER_PATH, f"{pack}-{rule}")
+            (FUNCTION_PATH, f"{pack}-{rule}")
             for pack in ("NIST.800.53.R5", "HIPAA.Security")
             for rule in lambda_rules
         ),

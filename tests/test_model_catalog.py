@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -342,11 +343,11 @@ def test_no_allow_statement_lets_invoke_run_without_the_guardrail(granted: Grant
     allows = [s for s in granted.statements if s["Effect"] == "Allow" and _invokes(s)]
     assert allows
     for statement in allows:
-        condition = statement.get("Condition", {}).get("StringEquals", {})
-        # THEN each requires the guardrail, except the ones naming only embedding models
+        condition = statement.get("Condition", {}).get("StringLike", {})
+        # THEN each requires a version of the guardrail, except those naming only embedding models
         if set(_as_list(statement["Resource"])) <= embedding_arns:
             continue
-        assert condition.get(GUARDRAIL_CONDITION_KEY) == GUARDRAIL_VERSION_ARN, statement
+        assert condition.get(GUARDRAIL_CONDITION_KEY) == f"{GUARDRAIL_ARN}:*", statement
         assert "*" not in json.dumps(statement["Resource"]), statement
 
 
@@ -391,9 +392,91 @@ def test_invoking_with_another_guardrail_is_denied(granted: Granted) -> None:
     assert statement["Effect"] == "Deny"
     assert sorted(statement["Action"]) == sorted(INVOKE_ACTIONS)
     assert statement["Condition"] == {
-        "StringNotEquals": {GUARDRAIL_CONDITION_KEY: GUARDRAIL_VERSION_ARN}
+        "StringNotLike": {GUARDRAIL_CONDITION_KEY: f"{GUARDRAIL_ARN}:*"}
     }
     assert _as_list(statement["NotResource"]) == [_fm("us-east-1", TITAN_EMBED)]
+
+
+def test_invoking_with_the_draft_of_the_guardrail_is_denied(granted: Granted) -> None:
+    statement = granted.statement("DenyInvokeWithDraftGuardrail")
+    assert statement["Effect"] == "Deny"
+    assert sorted(statement["Action"]) == sorted(INVOKE_ACTIONS)
+    assert statement["Condition"] == {
+        "StringEqualsIgnoreCase": {GUARDRAIL_CONDITION_KEY: f"{GUARDRAIL_ARN}:DRAFT"}
+    }
+    assert _as_list(statement["NotResource"]) == [_fm("us-east-1", TITAN_EMBED)]
+
+
+def _iam_like(pattern: str, value: str) -> bool:
+    """IAM's StringLike: ``*`` matches any run of characters, ``?`` one character."""
+    return (
+        re.fullmatch(
+            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), value
+        )
+        is not None
+    )
+
+
+def _decide(statements: list[dict[str, Any]], resource: str, identifier: str | None) -> str:
+    """Evaluate the invoke statements for one request: "deny", "allow" or "implicit deny"."""
+
+    def applies(statement: dict[str, Any]) -> bool:
+        if "NotResource" in statement and resource in _as_list(statement["NotResource"]):
+            return False
+        if "Resource" in statement and not any(
+            _iam_like(r, resource) for r in _as_list(statement["Resource"])
+        ):
+            return False
+        for operator, condition in statement.get("Condition", {}).items():
+            for key, expected in condition.items():
+                if key != GUARDRAIL_CONDITION_KEY:
+                    continue  # the profile condition is not part of these requests
+                values = _as_list(expected)
+                if operator == "Null":
+                    if (identifier is None) != (expected == "true"):
+                        return False
+                elif identifier is None:
+                    return False  # other operators do not match an absent key
+                elif operator == "StringLike":
+                    if not any(_iam_like(v, identifier) for v in values):
+                        return False
+                elif operator == "StringNotLike":
+                    if any(_iam_like(v, identifier) for v in values):
+                        return False
+                elif operator == "StringEqualsIgnoreCase":
+                    if identifier.lower() not in [v.lower() for v in values]:
+                        return False
+                else:
+                    raise AssertionError(f"unexpected operator {operator}")
+        return True
+
+    invoking = [s for s in statements if _invokes(s) and "ArnEquals" not in s.get("Condition", {})]
+    if any(s["Effect"] == "Deny" and applies(s) for s in invoking):
+        return "deny"
+    if any(s["Effect"] == "Allow" and applies(s) for s in invoking):
+        return "allow"
+    return "implicit deny"
+
+
+@pytest.mark.parametrize(
+    ("identifier", "decision"),
+    [
+        (f"{GUARDRAIL_ARN}:1", "allow"),  # the version the function was configured with
+        (f"{GUARDRAIL_ARN}:2", "allow"),  # the version a guardrail edit publishes
+        (f"{GUARDRAIL_ARN}:DRAFT", "deny"),
+        (f"{GUARDRAIL_ARN}:draft", "deny"),
+        (f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/other987654:1", "deny"),
+        (None, "deny"),
+    ],
+)
+def test_a_guardrail_edit_denies_no_call_but_draft_and_others_stay_denied(
+    granted: Granted, identifier: str | None, decision: str
+) -> None:
+    # GIVEN the policy written for version 1 WHEN a guardrail edit publishes version 2 and the
+    # function switches to it before (or after) the policy is updated
+    resource = _fm("us-east-1", NOVA_PRO)
+    # THEN calls with either version are allowed; none, DRAFT and other guardrails are denied
+    assert _decide(granted.statements, resource, identifier) == decision
 
 
 def test_deny_covers_every_resource_when_no_embedding_model_is_approved() -> None:
@@ -449,6 +532,7 @@ def test_statements_go_in_a_managed_policy_attached_to_the_role(granted: Granted
         "InvokeProfileDestinationsWithGuardrail",
         "DenyInvokeWithoutGuardrail",
         "DenyInvokeWithOtherGuardrail",
+        "DenyInvokeWithDraftGuardrail",
         "InvokeApprovedEmbeddingModels",
     ]
     # and no inline policy exists (NIST and HIPAA refuse them)
@@ -617,8 +701,33 @@ def test_grant_invoke_fails_for_a_second_guardrail_on_the_same_role() -> None:
     catalog = ModelCatalog(stack, "Models", models=[NOVA_PRO])
     role = _role(stack)
     catalog.grant_invoke(role, FakeGuardrail(stack))
-    with pytest.raises(ValueError, match=rf"guardrail: '{GUARDRAIL_ARN}:2' differs from"):
-        catalog.grant_invoke(role, FakeGuardrail(stack, version="2"))
+    other = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/other987654"
+    with pytest.raises(ValueError, match=rf"guardrail: '{other}' differs from"):
+        catalog.grant_invoke(role, FakeGuardrail(stack, guardrail_arn=other))
+
+
+def test_granting_again_with_a_newer_version_of_the_guardrail_returns_the_first_grant() -> None:
+    stack = _stack()
+    catalog = ModelCatalog(stack, "Models", models=[NOVA_PRO])
+    role = _role(stack)
+    first = catalog.grant_invoke(role, FakeGuardrail(stack))
+    assert catalog.grant_invoke(role, FakeGuardrail(stack, version="2")) is first
+
+
+def test_grant_invoke_fails_when_the_version_arn_is_of_another_guardrail() -> None:
+    stack = _stack()
+    catalog = ModelCatalog(stack, "Models", models=[NOVA_PRO])
+    other = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/other987654"
+
+    class Mismatched(FakeGuardrail):
+        @property
+        def guardrail_version_arn(self) -> str:
+            return f"{other}:1"
+
+    with pytest.raises(
+        ValueError, match=rf"'{other}:1' is not a version of guardrail_arn '{GUARDRAIL_ARN}'"
+    ):
+        catalog.grant_invoke(_role(stack), Mismatched(stack))
 
 
 def test_grant_invoke_fails_for_a_principal_that_is_not_an_identity() -> None:

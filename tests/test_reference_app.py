@@ -232,11 +232,16 @@ def test_genai_stack_guardrail_is_strict_and_encrypted_with_the_platform_key(
 def test_genai_stack_logs_model_invocations(checked: Checked) -> None:
     template = _template(checked, "GenAiAccount")
     (logging,) = template.find_resources("Custom::BedrockModelInvocationLogging").values()
-    create = json.dumps(logging["Properties"]["Create"])
-    assert "PutModelInvocationLoggingConfiguration" in create
-    assert "DeleteModelInvocationLoggingConfiguration" in json.dumps(
-        logging["Properties"]["Delete"]
+    assert "textDataDeliveryEnabled" in json.dumps(logging["Properties"]["LoggingConfig"])
+    # the configuration function runs with the explicitly named role the SCP exempts
+    roles = template.find_resources(
+        "AWS::IAM::Role", {"Properties": {"RoleName": "genai-invocation-logging-us-east-1"}}
     )
+    assert len(roles) == 1
+    (function,) = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "logging_config_app.lambda_handler"}}
+    ).values()
+    assert function["Properties"]["Role"] == {"Fn::GetAtt": [next(iter(roles)), "Arn"]}
 
 
 def test_enforcement_exempts_the_approved_embedding_models(checked: Checked) -> None:
@@ -279,7 +284,8 @@ def test_governance_scp_targets_the_genai_account_and_spares_the_deployers(
     assert props["Name"] == "acme-ai-bedrock-guardrails"
     document = json.dumps(props["Content"])
     assert "cdk-hnb659fds-cfn-exec-role-222222222222-us-east-1" in document
-    assert "role/acme-ai-genai-InvocationLogging*" in document
+    assert "arn:aws:iam::222222222222:role/acme-ai-invocation-logging-us-east-1" in document
+    assert "InvocationLogging*" not in document  # no pattern over a generated name
     assert "bedrock:PutModelInvocationLoggingConfiguration" in document
 
 
@@ -292,6 +298,11 @@ def test_genai_stack_serves_the_configured_endpoints_scaling_to_zero(checked: Ch
     configs = template.find_resources("AWS::SageMaker::EndpointConfig")
     variants = [c["Properties"]["ProductionVariants"][0] for c in configs.values()]
     assert sorted(v["InstanceType"] for v in variants) == ["ml.g6.2xlarge", "ml.inf2.xlarge"]
+    # djl-lmi 0.36.0 is a CUDA 13 image: the default host driver would not start it
+    assert {v["InstanceType"]: v["InferenceAmiVersion"] for v in variants} == {
+        "ml.g6.2xlarge": "al2023-ami-sagemaker-inference-gpu-4-1",
+        "ml.inf2.xlarge": "al2-ami-sagemaker-inference-neuron-2",
+    }
     assert all(v["ManagedInstanceScaling"]["MinInstanceCount"] == 0 for v in variants)
     components = template.find_resources("AWS::SageMaker::InferenceComponent")
     names = sorted(c["Properties"]["InferenceComponentName"] for c in components.values())

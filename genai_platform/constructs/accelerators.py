@@ -17,6 +17,24 @@ about hardware before anything is deployed:
   so it is imported on first use only, and answers are cached.
 * :func:`image_kind`: whether an explicit image URI is a Neuron or a CUDA image, when its
   name says so.
+* :data:`INFERENCE_AMIS` / :func:`choose_inference_ami` / :func:`inference_ami_problem`: the
+  host AMI versions SageMaker offers for inference (``ProductionVariant.InferenceAmiVersion``),
+  what driver each carries, and which one an image needs. SageMaker's default host driver for a
+  GPU instance is older than recent serving images: a CUDA 13 image (``...-cu130``) on the
+  default AMI crashes before it logs, and the endpoint rolls back after its health-check
+  timeout. The construct therefore sets the AMI version from the image's CUDA (or Neuron)
+  requirement.
+
+  Sources: the driver and CUDA version of each AMI version are those the SageMaker API
+  reference lists for ``ProductionVariant.InferenceAmiVersion`` (the documentation string of
+  that member in botocore's SageMaker service model, botocore 1.44.8): ``gpu-2`` and
+  ``gpu-2-1`` NVIDIA 535 / CUDA 12.2, ``gpu-3-1`` NVIDIA 550 / CUDA 12.4, ``al2023 gpu-4-1``
+  NVIDIA 580 / CUDA 13.0 (the ``-1`` versions with CUDA-compat mounting disabled in the NVIDIA
+  Container Toolkit), ``neuron-2`` Neuron driver 2.19. The allowed names are read from the
+  installed botocore's ``ProductionVariantInferenceAmiVersion`` enum. Not verified here (no
+  deployment is possible): which instance families each AMI version admits (an older API
+  reference lists ml.g4dn, g5, g6, p3, p4d, p4de and p5 for ``gpu-2``; nothing found for
+  ml.g6e) and the minimum Neuron driver of each Neuron SDK release.
 """
 
 from __future__ import annotations
@@ -35,13 +53,19 @@ if TYPE_CHECKING:
 __all__ = [
     "CUDA_FRAMEWORKS",
     "DEFAULT_FRAMEWORK",
+    "INFERENCE_AMIS",
     "INSTANCE_TYPES",
     "NEURON_FRAMEWORKS",
     "AcceleratorKind",
     "ImageResolutionError",
+    "InferenceAmi",
     "InstanceSpec",
+    "choose_inference_ami",
     "frameworks_for",
+    "image_cuda_version",
     "image_kind",
+    "inference_ami_problem",
+    "inference_ami_versions",
     "instance_families",
     "known_frameworks",
     "known_versions",
@@ -195,6 +219,128 @@ def image_kind(image_uri: str) -> AcceleratorKind | None:
     if _CUDA_TAG.search(name):
         return AcceleratorKind.CUDA
     return None
+
+
+# ---------------------------------------------------------------------- inference AMIs
+
+
+@dataclass(frozen=True)
+class InferenceAmi:
+    """One SageMaker inference host AMI version (``ProductionVariant.InferenceAmiVersion``)."""
+
+    version: str
+    kind: AcceleratorKind
+    driver: str
+    """NVIDIA or Neuron driver version on the host."""
+    cuda: tuple[int, int] | None = None
+    """Newest CUDA version the NVIDIA driver runs (major, minor); None for Neuron."""
+    cuda_compat_mounting: bool = True
+    """Whether the NVIDIA Container Toolkit mounts the host's CUDA-compat libraries."""
+
+    def describe(self) -> str:
+        """``NVIDIA driver 550, CUDA 12.4`` or ``Neuron driver 2.19``."""
+        if self.cuda is None:
+            return f"Neuron driver {self.driver}"
+        return f"NVIDIA driver {self.driver}, CUDA {self.cuda[0]}.{self.cuda[1]}"
+
+
+def _amis() -> dict[str, InferenceAmi]:
+    cuda, neuron = AcceleratorKind.CUDA, AcceleratorKind.NEURON
+    table = (
+        InferenceAmi("al2-ami-sagemaker-inference-gpu-2", cuda, "535", (12, 2)),
+        InferenceAmi("al2-ami-sagemaker-inference-gpu-2-1", cuda, "535", (12, 2), False),
+        InferenceAmi("al2-ami-sagemaker-inference-gpu-3-1", cuda, "550", (12, 4), False),
+        InferenceAmi("al2023-ami-sagemaker-inference-gpu-4-1", cuda, "580", (13, 0), False),
+        InferenceAmi("al2-ami-sagemaker-inference-neuron-2", neuron, "2.19"),
+    )
+    return {ami.version: ami for ami in table}
+
+
+#: What each inference AMI version carries (see the module notes for the source).
+INFERENCE_AMIS: Mapping[str, InferenceAmi] = MappingProxyType(_amis())
+
+_CUDA_VERSION = re.compile(r"(?:^|[-_:.])cu(\d)(\d{1,2})(?=[-_.]|$)", re.IGNORECASE)
+
+
+@functools.cache
+def inference_ami_versions() -> tuple[str, ...]:
+    """The ``InferenceAmiVersion`` values the installed botocore's SageMaker model allows."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return tuple(model.shape_for("ProductionVariantInferenceAmiVersion").enum)
+
+
+def image_cuda_version(image_uri: str) -> tuple[int, int] | None:
+    """The CUDA version an image is built for, read from its tag (``cu124`` -> (12, 4),
+    ``cu130`` -> (13, 0)); None when the name does not say."""
+    name = image_uri.rsplit("/", 1)[-1]
+    match = _CUDA_VERSION.search(name)
+    if match is None:
+        return None
+    digits = match.group(1) + match.group(2)
+    return int(digits[:-1]), int(digits[-1])
+
+
+def _usable(kind: AcceleratorKind) -> list[InferenceAmi]:
+    allowed = inference_ami_versions()
+    return [ami for ami in INFERENCE_AMIS.values() if ami.kind is kind and ami.version in allowed]
+
+
+def choose_inference_ami(kind: AcceleratorKind, image_uri: str) -> str | None:
+    """The AMI version an image needs on ``kind`` instances; None when the image does not say.
+
+    Neuron: the Neuron AMI. CUDA: of the AMI versions whose driver runs the image's CUDA
+    version, the one with the oldest such driver (the smallest change from what the image was
+    built and tested on), preferring the one without CUDA-compat mounting. Raises ValueError
+    when no AMI version runs the image.
+    """
+    if kind is AcceleratorKind.NEURON:
+        usable = _usable(kind)
+        return usable[0].version if usable else None
+    if _is_token(image_uri):
+        return None
+    needed = image_cuda_version(image_uri)
+    if needed is None:
+        return None
+    fitting = [ami for ami in _usable(kind) if ami.cuda is not None and ami.cuda >= needed]
+    if not fitting:
+        newest = max(
+            (ami for ami in _usable(kind) if ami.cuda is not None),
+            key=lambda ami: ami.cuda or (0, 0),
+        )
+        raise ValueError(
+            f"{image_uri} is built for CUDA {needed[0]}.{needed[1]}, newer than the driver of "
+            f"every inference AMI version ({newest.version} has {newest.describe()})"
+        )
+    best = min(fitting, key=lambda ami: (ami.cuda, ami.cuda_compat_mounting))
+    return best.version
+
+
+def inference_ami_problem(version: str, kind: AcceleratorKind, image_uri: str | None) -> str | None:
+    """Why AMI ``version`` cannot host ``image_uri`` on ``kind`` instances; None when it can
+    (or when the table does not know the version)."""
+    ami = INFERENCE_AMIS.get(version)
+    if ami is None:
+        return None
+    if ami.kind is not kind:
+        return f"is an AMI for {ami.kind.value} devices ({ami.describe()})"
+    if image_uri is None or _is_token(image_uri):
+        return None
+    if (found := image_kind(image_uri)) is not None and found is not ami.kind:
+        return f"is an AMI for {ami.kind.value} devices and {image_uri} is a {found.value} image"
+    needed = image_cuda_version(image_uri)
+    if ami.cuda is not None and needed is not None and needed > ami.cuda:
+        return (
+            f"carries {ami.describe()}, too old for {image_uri}, which is built for CUDA "
+            f"{needed[0]}.{needed[1]}"
+        )
+    return None
+
+
+def _is_token(value: str) -> bool:
+    """Whether ``value`` is a CDK token (known only at deploy time)."""
+    return "${Token[" in value
 
 
 # ---------------------------------------------------------------------- image catalogue

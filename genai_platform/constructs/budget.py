@@ -9,9 +9,25 @@
 - one SNS topic, encrypted with a customer-managed KMS key and TLS-only, that both services
   publish to, with e-mail subscriptions for the people to alert.
 
-The key policy and the topic policy admit ``budgets.amazonaws.com`` and
-``costalerts.amazonaws.com`` only on behalf of the stack's account (``aws:SourceAccount``;
-Budgets also by ``aws:SourceArn``, as its documentation shows).
+The topic policy admits ``budgets.amazonaws.com`` and ``costalerts.amazonaws.com`` to publish
+only on behalf of the stack's account (``aws:SourceAccount``; Budgets also by
+``aws:SourceArn``), as the AWS Budgets user guide ("Creating an Amazon SNS topic for budget
+notifications") documents the topic policy. The key policy admits the two services to
+``kms:GenerateDataKey*`` and ``kms:Decrypt`` WITHOUT those conditions: that is the shape the
+Amazon SNS developer guide documents for AWS services publishing to an encrypted topic ("Enable
+compatibility between event sources from AWS services and encrypted topics"), and nothing AWS
+documents says the services send ``aws:SourceAccount``/``aws:SourceArn`` with their KMS
+requests; a condition on keys that are never sent would deny every data key, and the alerts
+would be dropped without an error anywhere. The publishing account is still enforced by the
+topic policy, and the key only encrypts this topic.
+
+Cost Anomaly Detection allows monitors over cost-allocation tags (and linked accounts and cost
+categories) only in an organization's management account (AWS Cost Management user guide,
+"Getting started with AWS Cost Anomaly Detection": "Cost monitors for linked accounts, cost
+allocation tags, and cost categories can only be created in the management account"), and an
+account may hold only one dimensional SERVICE monitor. A ``cost_allocation_tag`` with anomaly
+detection is therefore refused unless ``management_account=True`` or an existing monitor is
+given as ``anomaly_monitor_arn``.
 """
 
 from __future__ import annotations
@@ -71,8 +87,10 @@ class AccountBudget(Construct):
     Cost Anomaly Detection allows only ONE dimensional ``SERVICE`` monitor per account, and
     many accounts already have one (the Billing console creates it on first use). Without
     ``cost_allocation_tag`` and ``anomaly_monitor_arn`` this construct creates that monitor, so
-    deploying fails in an account that already has one: pass the existing monitor's ARN as
+    deploying fails in an account that already has one (CloudFormation then reports a
+    misleading error about the monitor's properties): pass the existing monitor's ARN as
     ``anomaly_monitor_arn`` to subscribe to it instead, or set ``anomaly_detection=False``.
+    A monitor over a cost-allocation tag can only be created in the management account.
     """
 
     def __init__(
@@ -88,6 +106,7 @@ class AccountBudget(Construct):
         anomaly_detection: bool = True,
         anomaly_threshold_usd: float = 100,
         anomaly_monitor_arn: str | None = None,
+        management_account: bool = False,
         budget_name: str | None = None,
         encryption_key: kms.IKey | None = None,
     ) -> None:
@@ -105,9 +124,11 @@ class AccountBudget(Construct):
                 forecast alert.
             cost_allocation_tag: ``(key, value)`` of an activated cost-allocation tag, such as
                 ``("CostCenter", "cc-1")``. The budget then counts only costs carrying that
-                tag, and the anomaly monitor created is a CUSTOM monitor over that tag.
-                Default: the budget counts all of the account's costs, and the anomaly
-                monitor created is the account's dimensional SERVICE monitor.
+                tag, and the anomaly monitor created is a CUSTOM monitor over that tag, which
+                Cost Anomaly Detection allows only in the management account: outside it give
+                ``anomaly_monitor_arn`` or ``anomaly_detection=False`` too. Default: the budget
+                counts all of the account's costs, and the anomaly monitor created is the
+                account's dimensional SERVICE monitor.
             anomaly_detection: Whether to set up cost-anomaly alerts. Default: on; ``False``
                 creates no anomaly monitor and no anomaly subscription (for a second budget
                 in an account whose anomalies are already alerted on).
@@ -117,6 +138,11 @@ class AccountBudget(Construct):
                 such as the account's existing SERVICE monitor (only one may exist). Default: a
                 monitor is created (see ``cost_allocation_tag``). Unused, with a warning, when
                 ``anomaly_detection`` is ``False``.
+            management_account: Whether the stack's account is its organization's management
+                account (or an account in no organization, which pays its own bill): only
+                there may a cost-allocation-tag anomaly monitor be created. Default: not, so
+                ``cost_allocation_tag`` with anomaly detection and no ``anomaly_monitor_arn``
+                is refused.
             budget_name: Name of the budget: unique in the account, 1-100 characters, no ``:``
                 or ``\\``. A fixed name makes later threshold changes fail, because
                 CloudFormation replaces a budget to change its notifications and cannot
@@ -142,6 +168,8 @@ class AccountBudget(Construct):
             cost_allocation_tag=cost_allocation_tag,
             anomaly_threshold_usd=anomaly_threshold_usd,
             anomaly_monitor_arn=anomaly_monitor_arn,
+            anomaly_detection=anomaly_detection,
+            management_account=management_account,
             budget_name=budget_name,
         )
         super().__init__(scope, id)
@@ -245,21 +273,21 @@ class AccountBudget(Construct):
             ("CostAnomalyDetection", COST_ALERTS_SERVICE, {}),
         ):
             conditions = {"StringEquals": {"aws:SourceAccount": stack.account}, **arn_condition}
+            # The documented key-policy shape: no source conditions (see the module notes).
             added = self._encryption_key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"Allow{sid}ToUseKeyForCostAlerts",
                     principals=[iam.ServicePrincipal(service)],
                     actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                     resources=["*"],
-                    conditions=conditions,
                 )
             )
             if not added.statement_added:
                 cdk.Annotations.of(self).add_warning_v2(
                     f"{IMPORTED_KEY_WARNING_ID}:{sid}",
                     f"encryption_key is imported, so its key policy was not changed: allow "
-                    f"{service} kms:GenerateDataKey* and kms:Decrypt (condition "
-                    "aws:SourceAccount = this account), or its alerts cannot reach the topic",
+                    f"{service} kms:GenerateDataKey* and kms:Decrypt (without aws:SourceAccount "
+                    "or aws:SourceArn conditions), or its alerts cannot reach the topic",
                 )
             topic.add_to_resource_policy(
                 iam.PolicyStatement(
@@ -279,7 +307,7 @@ class AccountBudget(Construct):
     ) -> None:
         if monitor_arn is None:
             if tag:
-                # A customer-managed monitor over one tag value; any number may exist.
+                # A customer-managed monitor over one tag value (management account only).
                 self._anomaly_monitor = ce.CfnAnomalyMonitor(
                     self,
                     "AnomalyMonitor",
@@ -502,6 +530,30 @@ def _check_anomaly(threshold_usd: object, monitor_arn: object) -> list[str]:
     return problems
 
 
+def _check_tag_monitor(
+    tag: object, monitor_arn: object, anomaly_detection: object, management_account: object
+) -> list[str]:
+    problems = []
+    if not isinstance(management_account, bool):
+        problems.append(
+            f"management_account: {management_account!r} is not allowed; give True or False"
+        )
+    if (
+        tag is not None
+        and anomaly_detection is True
+        and monitor_arn is None
+        and management_account is False
+    ):
+        problems.append(
+            f"cost_allocation_tag: {tag!r} would create a Cost Anomaly Detection monitor over "
+            "a cost-allocation tag, which AWS allows only in the organization's management "
+            "account; give anomaly_monitor_arn of an existing monitor, set "
+            "anomaly_detection=False, or set management_account=True if this stack is "
+            "deployed to the management account"
+        )
+    return problems
+
+
 def _check_tag(value: object) -> list[str]:
     if value is None:
         return []
@@ -555,6 +607,8 @@ def _validate(
     cost_allocation_tag: tuple[str, str] | None,
     anomaly_threshold_usd: float,
     anomaly_monitor_arn: str | None,
+    anomaly_detection: bool,
+    management_account: bool,
     budget_name: str | None,
 ) -> None:
     """Check every prop; raise one ValueError listing all problems."""
@@ -564,6 +618,9 @@ def _validate(
         *_check_thresholds(actual_thresholds_percent, forecast_threshold_percent),
         *_check_anomaly(anomaly_threshold_usd, anomaly_monitor_arn),
         *_check_tag(cost_allocation_tag),
+        *_check_tag_monitor(
+            cost_allocation_tag, anomaly_monitor_arn, anomaly_detection, management_account
+        ),
         *_check_budget_name(budget_name),
     ]
     if problems:

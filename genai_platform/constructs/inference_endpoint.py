@@ -21,8 +21,14 @@ and must fit the instance: a Neuron image on a GPU instance, or a CUDA image on 
 is refused before anything is built. Every prop is checked first and all problems are
 reported in one ValueError.
 
+Logs: SageMaker writes the endpoint's logs to ``/aws/sagemaker/Endpoints/<endpoint name>``
+and, in real-time mode, the model container's logs (model download, loading, crashes) to the
+inference component's own group, ``/aws/sagemaker/InferenceComponents/<component name>``. The
+construct creates both groups (KMS-encrypted, with a retention) before the endpoint and the
+component, and the execution role may write exactly these two groups.
+
 Security: a least-privilege execution role (its model object or prefix, its image
-repository, its log group, its key), network isolation for S3 models, optional VPC placement
+repository, its log groups, its key), network isolation for S3 models, optional VPC placement
 with a security group that admits nothing, a customer-managed KMS key for the storage volume
 (where the instance type allows one), logs, outputs, captures and notifications.
 
@@ -110,6 +116,10 @@ _ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}")
 _RESERVED_ENV = ("HF_MODEL_ID", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 _TP_DEGREE = "OPTION_TENSOR_PARALLEL_DEGREE"
 _LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
+#: Where SageMaker writes the container logs of an inference component (not in the SageMaker
+#: developer guide's table of log groups; the name AWS's own samples read the logs of a
+#: component from, ``/aws/sagemaker/InferenceComponents/<inference component name>``).
+_COMPONENT_LOG_GROUP_PREFIX = "/aws/sagemaker/InferenceComponents/"
 _ASYNC_OUTPUT_PREFIX = "async-output/"
 _ASYNC_FAILURE_PREFIX = "async-failures/"
 _CAPTURE_PREFIX = "data-capture/"
@@ -179,6 +189,7 @@ class _Plan:
     network_isolation: bool
     volume_key_supported: bool
     wakes_from_zero: bool
+    inference_ami_version: str | None = None
 
 
 class InferenceEndpoint(Construct):
@@ -220,6 +231,7 @@ class InferenceEndpoint(Construct):
         framework: str | None = None,
         framework_version: str | None = None,
         image_uri: str | None = None,
+        inference_ami_version: str | None = None,
         environment: Mapping[str, str] | None = None,
         mode: EndpointMode = EndpointMode.REAL_TIME,
         min_instances: int = 0,
@@ -280,6 +292,18 @@ class InferenceEndpoint(Construct):
                 image (name with ``neuron``) only on Neuron instances, a CUDA image (name
                 with ``cuNNN``/``gpu``) only on GPU instances. Default: resolved from
                 ``framework`` and ``framework_version`` for the stack's region.
+            inference_ami_version: SageMaker host AMI version of the instances
+                (``ProductionVariant.InferenceAmiVersion``), one of the values the installed
+                botocore's SageMaker model lists (``accelerators.inference_ami_versions()``);
+                refused when its driver cannot run the image (a ``cu130`` image needs CUDA
+                13.0, which only ``al2023-ami-sagemaker-inference-gpu-4-1`` carries) or it is
+                for the other accelerator kind. Default: chosen from the image: on Neuron
+                instances ``al2-ami-sagemaker-inference-neuron-2``; on GPU instances the AMI
+                version with the oldest driver that runs the CUDA version in the image's tag
+                (``cu124`` -> ``al2-ami-sagemaker-inference-gpu-3-1``, ``cu130`` ->
+                ``al2023-ami-sagemaker-inference-gpu-4-1``); for an image whose name states no
+                CUDA version, none (SageMaker's default host driver, which may be too old:
+                set it then). See ``accelerators.INFERENCE_AMIS`` for drivers and sources.
             environment: Extra container environment (e.g. ``OPTION_TENSOR_PARALLEL_DEGREE``,
                 which is checked against the NeuronCores or GPUs of one copy). Default: only
                 what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``).
@@ -328,9 +352,10 @@ class InferenceEndpoint(Construct):
             data_capture: Capture requests/responses to the output bucket. Default: off.
             output_retention: How long async results and captures are kept. Default: 90
                 days (noncurrent versions 30 days).
-            log_retention: Retention of the endpoint's log group (not INFINITE). Default:
-                one year; the group is deleted with the stack, since SageMaker fixes its
-                name and a kept group would block re-creating the endpoint.
+            log_retention: Retention of the endpoint's log group and the inference component's
+                log group (not INFINITE). Default: one year; the groups are deleted with the
+                stack, since SageMaker fixes their names and a kept group would block
+                re-creating the endpoint.
             endpoint_name: Endpoint name (1-63 letters, digits, hyphens). Default: derived
                 from the construct path, stable across deployments.
 
@@ -351,6 +376,7 @@ class InferenceEndpoint(Construct):
             framework=framework,
             framework_version=framework_version,
             image_uri=image_uri,
+            inference_ami_version=inference_ami_version,
             environment=environment,
             mode=mode,
             min_instances=min_instances,
@@ -408,6 +434,16 @@ class InferenceEndpoint(Construct):
             retention=log_retention or logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
+        self._component_log_group: logs.LogGroup | None = None
+        if self._inference_component_name is not None:
+            self._component_log_group = logs.LogGroup(
+                self,
+                "ComponentLogGroup",
+                log_group_name=f"{_COMPONENT_LOG_GROUP_PREFIX}{self._inference_component_name}",
+                encryption_key=self._encryption_key,
+                retention=log_retention or logs.RetentionDays.ONE_YEAR,
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
 
         # ---- output bucket (async results, data capture) and topics
         self._output_bucket: s3.Bucket | None = None
@@ -514,6 +550,9 @@ class InferenceEndpoint(Construct):
                 model_download_timeout or DEFAULT_STARTUP_TIMEOUT,
                 startup_health_check_timeout or DEFAULT_STARTUP_TIMEOUT,
             )
+            assert self._component_log_group is not None
+            # The group must exist (encrypted, with retention) before the container logs.
+            self._inference_component.node.add_dependency(self._component_log_group)
 
         # ---- scaling
         self._scalable_target = self._build_scaling(
@@ -584,6 +623,12 @@ class InferenceEndpoint(Construct):
         return self._plan.image_uri
 
     @property
+    def inference_ami_version(self) -> str | None:
+        """The host AMI version of the instances (chosen from the image, or as given); None
+        leaves SageMaker's default."""
+        return self._plan.inference_ami_version
+
+    @property
     def framework(self) -> str | None:
         """The catalogue framework served; None with an explicit ``image_uri``."""
         return self._plan.framework
@@ -612,6 +657,12 @@ class InferenceEndpoint(Construct):
     def log_group(self) -> logs.ILogGroup:
         """The endpoint's container log group (``/aws/sagemaker/Endpoints/<name>``)."""
         return self._log_group
+
+    @property
+    def component_log_group(self) -> logs.ILogGroup | None:
+        """The inference component's container log group
+        (``/aws/sagemaker/InferenceComponents/<component name>``); None in async mode."""
+        return self._component_log_group
 
     @property
     def output_bucket(self) -> s3.IBucket | None:
@@ -804,22 +855,33 @@ class InferenceEndpoint(Construct):
 
     def _allow_logs_to_use_key(self) -> None:
         stack = self._stack
-        added = self._encryption_key.add_to_resource_policy(
-            logs_may_use_key(
-                stack,
-                # unique per endpoint: several endpoints may share one key
-                sid=f"AllowCloudWatchLogsForEndpointLogGroup{self.node.addr[:12]}",
-                log_group=f"{_LOG_GROUP_PREFIX}{self._endpoint_name}",
-            ),
-            allow_no_op=True,
-        )
-        if not added.statement_added:
-            cdk.Annotations.of(self).add_warning_v2(
-                IMPORTED_KEY_WARNING_ID,
-                "encryption_key is imported, so its key policy was not changed: allow "
-                f"logs.{stack.region}.amazonaws.com to use it for the log group "
-                f"{_LOG_GROUP_PREFIX}{self._endpoint_name}, or the log group cannot be created",
+        groups = [("EndpointLogGroup", f"{_LOG_GROUP_PREFIX}{self._endpoint_name}")]
+        if self._inference_component_name is not None:
+            groups.append(
+                (
+                    "ComponentLogGroup",
+                    f"{_COMPONENT_LOG_GROUP_PREFIX}{self._inference_component_name}",
+                )
             )
+        for label, log_group in groups:
+            added = self._encryption_key.add_to_resource_policy(
+                logs_may_use_key(
+                    stack,
+                    # unique per endpoint: several endpoints may share one key
+                    sid=f"AllowCloudWatchLogsFor{label}{self.node.addr[:12]}",
+                    log_group=log_group,
+                ),
+                allow_no_op=True,
+            )
+            if not added.statement_added:
+                cdk.Annotations.of(self).add_warning_v2(
+                    IMPORTED_KEY_WARNING_ID
+                    if label == "EndpointLogGroup"
+                    else f"{IMPORTED_KEY_WARNING_ID}:component",
+                    "encryption_key is imported, so its key policy was not changed: allow "
+                    f"logs.{stack.region}.amazonaws.com to use it for the log group "
+                    f"{log_group}, or the log group cannot be created",
+                )
 
     def _build_output_bucket(self, retention: cdk.Duration) -> s3.Bucket:
         """KMS-encrypted, versioned, TLS-only bucket for results and captures, access-logged."""
@@ -900,7 +962,11 @@ class InferenceEndpoint(Construct):
             iam.PolicyStatement(
                 sid="WriteTheEndpointLogs",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self._log_group.log_group_arn],
+                resources=[
+                    group.log_group_arn
+                    for group in (self._log_group, self._component_log_group)
+                    if group is not None
+                ],
             ),
             iam.PolicyStatement(
                 sid="PublishSageMakerMetrics",
@@ -999,6 +1065,7 @@ class InferenceEndpoint(Construct):
         variant = sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             variant_name=VARIANT_NAME,
             instance_type=plan.spec.instance_type,
+            inference_ami_version=plan.inference_ami_version,
             initial_instance_count=max(min_instances, 1),
             # With inference components the model belongs to the component, not the variant.
             model_name=None if real_time else self._model.attr_model_name,
@@ -1523,6 +1590,7 @@ def _plan(
     framework: str | None,
     framework_version: str | None,
     image_uri: str | None,
+    inference_ami_version: str | None,
     environment: Mapping[str, str] | None,
     mode: EndpointMode,
     min_instances: int,
@@ -1688,6 +1756,7 @@ def _plan(
         image, chosen_framework, resolved_version = _resolve_catalogue_image(
             stack, spec, framework, framework_version, problems
         )
+    ami = _check_inference_ami(inference_ami_version, spec, image, problems)
 
     # ---- capacity
     problems += _check_counts("min_instances", min_instances, minimum=0)
@@ -1835,6 +1904,7 @@ def _plan(
             network_isolation=isolation,
             volume_key_supported=not spec.local_nvme,
             wakes_from_zero=wakes,
+            inference_ami_version=ami,
         ),
         problems,
     )
@@ -1920,6 +1990,53 @@ def _resolve_catalogue_image(
         )
         return None, None, None
     return image, name, version
+
+
+def _check_inference_ami(
+    version: str | None, spec: InstanceSpec | None, image: str | None, problems: list[str]
+) -> str | None:
+    """The AMI version to set (given, or chosen from the image), appending problems."""
+    if version is not None and _is_token(version):
+        return version
+    if version is not None:
+        allowed = accelerators.inference_ami_versions()
+        if not isinstance(version, str) or version not in allowed:
+            problems.append(
+                f"inference_ami_version: {version!r} is not an inference AMI version SageMaker "
+                f"offers (botocore's list); give one of {', '.join(allowed)}"
+            )
+            return None
+        if spec is None:
+            return version
+        reason = accelerators.inference_ami_problem(version, spec.kind, image)
+        if reason is not None:
+            fitting = _fitting_amis(spec, image)
+            problems.append(
+                f"inference_ami_version: {version!r} {reason}; it cannot host image {image} on "
+                f"{spec.instance_type}; use {fitting or 'an image your AMI can run'}, or leave "
+                "it unset to have it chosen from the image"
+            )
+        return version
+    if spec is None or image is None or _is_token(image):
+        return None
+    try:
+        return accelerators.choose_inference_ami(spec.kind, image)
+    except ValueError as error:
+        problems.append(
+            f"image_uri: {error}; choose an image (or framework_version) built for an older "
+            "CUDA version"
+        )
+        return None
+
+
+def _fitting_amis(spec: InstanceSpec, image: str | None) -> str:
+    """The AMI versions that can host ``image`` on ``spec``, comma-separated."""
+    return ", ".join(
+        v
+        for v in accelerators.inference_ami_versions()
+        if accelerators.inference_ami_problem(v, spec.kind, image) is None
+        and v in accelerators.INFERENCE_AMIS
+    )
 
 
 def _check_counts(name: str, value: object, *, minimum: int) -> list[str]:

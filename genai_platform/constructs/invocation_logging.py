@@ -17,9 +17,19 @@ account and region of the stack it is placed in, and builds the destinations it 
   bucket as its service principal, through the bucket policy and the key policy, under the
   same two conditions.
 
-There is no CloudFormation resource for the logging configuration: a custom resource
-(``custom_resources.AwsCustomResource``) calls ``PutModelInvocationLoggingConfiguration`` on
-create and update and ``DeleteModelInvocationLoggingConfiguration`` on delete.
+There is no CloudFormation resource for the logging configuration: a custom resource backed by
+the construct's own function (``genai_platform/lambda/invocation_logging``, standard library and
+boto3) calls ``PutModelInvocationLoggingConfiguration`` on create and update and
+``DeleteModelInvocationLoggingConfiguration`` on delete. Bedrock checks at once that the
+delivery role can write the log group, and on a first deployment that role is seconds old and
+not yet visible to Bedrock (IAM is eventually consistent): Bedrock answers
+``ValidationException``. The function therefore retries ``ValidationException`` (and
+throttling) with exponential backoff and jitter for up to ``configuration_retry_timeout``
+(5 minutes by default) before it fails the deployment with Bedrock's message.
+
+The function runs with a role of its own, named ``configuration_role_name`` when given, so an
+organization's service control policy can exempt exactly that role from its ban on logging
+changes (see :class:`~genai_platform.stacks.governance.GovernanceStack`).
 
 The configuration is **account- and region-wide**: deploying overwrites whatever
 configuration the region had, and deleting the stack switches invocation logging off (the
@@ -42,6 +52,7 @@ import copy
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -50,8 +61,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import custom_resources as cr
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs.buckets import (
@@ -64,6 +74,7 @@ from genai_platform.constructs.retention import retention_from_days
 
 __all__ = [
     "BEDROCK_LOG_STREAM",
+    "DEFAULT_CONFIGURATION_RETRY_TIMEOUT",
     "DEFAULT_KEY_PREFIX",
     "DEFAULT_LOG_RETENTION_DAYS",
     "DEFAULT_MASKED_DATA_IDENTIFIERS",
@@ -117,8 +128,15 @@ DEFAULT_MASKED_DATA_IDENTIFIERS: tuple[logs.DataIdentifier, ...] = (
 #: Warning id added when the given key is imported and its policy could not be changed.
 IMPORTED_KEY_WARNING_ID = "genai-platform:invocation-logging-imported-key"
 
-#: Construct id, at stack level, of the Lambda function every AwsCustomResource shares.
-_PROVIDER_FUNCTION_ID = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
+#: How long the configuration function retries Bedrock's ValidationException by default.
+DEFAULT_CONFIGURATION_RETRY_TIMEOUT = cdk.Duration.minutes(5)
+#: The function may retry for at most this long (it runs for at most 15 minutes).
+MAX_CONFIGURATION_RETRY_TIMEOUT = cdk.Duration.minutes(13)
+#: The function's own timeout: the longest retry, plus time to report to CloudFormation.
+_FUNCTION_TIMEOUT = cdk.Duration.minutes(15)
+_HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "invocation_logging"
+_ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"]
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
 _ACCESS_LOG_PREFIX = "invocation-log-bucket/"
 _KEY_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*")
 
@@ -149,6 +167,8 @@ class InvocationLogging(Construct):
         object_lock: bool = False,
         masked_data_identifiers: Sequence[logs.DataIdentifier] | None = None,
         encryption_key: kms.IKey | None = None,
+        configuration_role_name: str | None = None,
+        configuration_retry_timeout: cdk.Duration | None = None,
     ) -> None:
         """Build the destinations, the delivery role and the logging configuration.
 
@@ -189,6 +209,13 @@ class InvocationLogging(Construct):
                 its key policy; an imported key's policy cannot be changed, and a warning then
                 says what to add. Default: a new customer-managed key with yearly rotation,
                 kept when the stack is deleted.
+            configuration_role_name: Name of the IAM role the configuration function runs
+                with (1-64 letters, digits and ``+=,.@_-``, unique in the account), so a service
+                control policy can name it exactly. Default: a name CloudFormation generates
+                (which it may truncate, so only a pattern could match it).
+            configuration_retry_timeout: How long the configuration function keeps retrying
+                while Bedrock answers ``ValidationException`` (the new delivery role not yet
+                visible to it) or throttles, from 1 second to 13 minutes. Default: 5 minutes.
 
         Raises:
             ValueError: listing every invalid prop, its value and what is allowed.
@@ -208,6 +235,8 @@ class InvocationLogging(Construct):
                 "object_lock": object_lock,
             },
             masked_data_identifiers=masked_data_identifiers,
+            configuration_role_name=configuration_role_name,
+            configuration_retry_timeout=configuration_retry_timeout,
         )
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
@@ -242,7 +271,11 @@ class InvocationLogging(Construct):
             "audio": audio_data_delivery,
         }
         self._logging_config = self._logging_config_parameters(flags)
-        self._configuration = self._build_configuration(stack)
+        self._configuration = self._build_configuration(
+            stack,
+            configuration_role_name,
+            configuration_retry_timeout or DEFAULT_CONFIGURATION_RETRY_TIMEOUT,
+        )
         self._configuration.node.add_dependency(delivery_policy)
         if self._bucket.policy is not None:
             self._configuration.node.add_dependency(self._bucket.policy)
@@ -292,9 +325,20 @@ class InvocationLogging(Construct):
         return copy.deepcopy(self._logging_config)
 
     @property
-    def configuration(self) -> cr.AwsCustomResource:
+    def configuration(self) -> cdk.CustomResource:
         """The custom resource that puts (and on delete removes) the logging configuration."""
         return self._configuration
+
+    @property
+    def configuration_function(self) -> lambda_.IFunction:
+        """The function behind :attr:`configuration` (retries while IAM propagates)."""
+        return self._configuration_function
+
+    @property
+    def configuration_role(self) -> iam.IRole:
+        """The role :attr:`configuration_function` runs with: the only principal of this
+        construct that changes the account's logging configuration."""
+        return self._configuration_role
 
     # --------------------------------------------------------------------- grants
 
@@ -499,29 +543,31 @@ class InvocationLogging(Construct):
             "audioDataDeliveryEnabled": flags["audio"],
         }
 
-    def _build_configuration(self, stack: cdk.Stack) -> cr.AwsCustomResource:
-        """The custom resource, run by the stack's shared AwsCustomResource function.
-
-        That function is a singleton per stack: when another AwsCustomResource created it
-        first, it keeps that one's role and log group, and the permissions below are attached
-        to that role instead.
-        """
-        physical_id = cr.PhysicalResourceId.of(
-            f"bedrock-model-invocation-logging-{stack.account}-{stack.region}"
+    def _build_configuration(
+        self, stack: cdk.Stack, role_name: str | None, retry_timeout: cdk.Duration
+    ) -> cdk.CustomResource:
+        """The configuration function (own role, own encrypted log group) and its resource."""
+        role = iam.Role(
+            self,
+            "ConfigurationRole",
+            role_name=role_name,
+            description="Runs the function that configures Bedrock model invocation logging",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         )
-        put = cr.AwsSdkCall(
-            service="bedrock",
-            action="PutModelInvocationLoggingConfiguration",
-            parameters={"loggingConfig": self._logging_config},
-            physical_resource_id=physical_id,
+        function_log_group = logs.LogGroup(
+            self,
+            "ConfigurationLogGroup",
+            encryption_key=self._encryption_key,
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        existing = stack.node.try_find_child(_PROVIDER_FUNCTION_ID)
         policy = iam.ManagedPolicy(
             self,
             "ConfigurationPolicy",
             description=(
                 "Puts and deletes this region's Bedrock model invocation logging configuration"
             ),
+            roles=[role],
             statements=[
                 iam.PolicyStatement(
                     sid="ConfigureModelInvocationLogging",
@@ -537,6 +583,11 @@ class InvocationLogging(Construct):
                     resources=[self._delivery_role.role_arn],
                     conditions={"StringEquals": {"iam:PassedToService": BEDROCK_SERVICE}},
                 ),
+                iam.PolicyStatement(
+                    sid="WriteTheFunctionsOwnLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[function_log_group.log_group_arn],
+                ),
             ],
         )
         acknowledge(
@@ -546,56 +597,42 @@ class InvocationLogging(Construct):
             "DeleteModelInvocationLoggingConfiguration act on the account's regional logging "
             "setting and support no resource-level permissions, so Resource must be '*'.",
         )
-
-        role: iam.IRole | None = None
-        function_log_group: logs.ILogGroup | None = None
-        if existing is None:
-            role = iam.Role(
-                self,
-                "ConfigurationRole",
-                description="Runs the custom resource that configures Bedrock invocation logging",
-                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            )
-            function_log_group = logs.LogGroup(
-                self,
-                "ConfigurationLogGroup",
-                encryption_key=self._encryption_key,
-                retention=logs.RetentionDays.ONE_YEAR,
-                removal_policy=cdk.RemovalPolicy.RETAIN,
-            )
-            policy.add_statements(
-                iam.PolicyStatement(
-                    sid="WriteTheFunctionsOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[function_log_group.log_group_arn],
-                )
-            )
-            policy.attach_to_role(role)
-        else:
-            # The function keeps its role and log group (its nag findings stay its owner's);
-            # passing the role only satisfies AwsCustomResource, which needs a role or policy.
-            role = _provider_role(existing)
-            policy.attach_to_role(role)
-
-        configuration = cr.AwsCustomResource(
+        function = lambda_.Function(
             self,
-            "Configuration",
-            resource_type="Custom::BedrockModelInvocationLogging",
-            on_create=put,
-            on_update=put,
-            on_delete=cr.AwsSdkCall(
-                service="bedrock",
-                action="DeleteModelInvocationLoggingConfiguration",
-                parameters={},
+            "ConfigurationFunction",
+            description=(
+                "Puts the Bedrock model invocation logging configuration, retrying while IAM "
+                "propagates the delivery role"
             ),
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="logging_config_app.lambda_handler",
+            code=lambda_.Code.from_asset(str(_HANDLER_DIR), exclude=_ASSET_EXCLUDES),
             role=role,
             log_group=function_log_group,
-            install_latest_aws_sdk=False,
-            timeout=cdk.Duration.minutes(2),
+            timeout=_FUNCTION_TIMEOUT,
+            memory_size=128,
+        )
+        function.node.add_dependency(policy)
+        _acknowledge_configuration_function(function)
+        self._configuration_function = function
+        self._configuration_role = role
+
+        configuration = cdk.CustomResource(
+            self,
+            "Configuration",
+            service_token=function.function_arn,
+            resource_type="Custom::BedrockModelInvocationLogging",
+            properties={
+                # A JSON string, so the booleans reach the function as booleans.
+                "LoggingConfig": stack.to_json_string(self._logging_config),
+                "PhysicalResourceId": (
+                    f"bedrock-model-invocation-logging-{stack.account}-{stack.region}"
+                ),
+                "RetryTimeoutSeconds": int(retry_timeout.to_seconds()),
+            },
+            service_timeout=_FUNCTION_TIMEOUT,
         )
         configuration.node.add_dependency(policy)
-        if existing is None:
-            _acknowledge_provider_function(stack.node.find_child(_PROVIDER_FUNCTION_ID))
         return configuration
 
 
@@ -625,14 +662,8 @@ def _expiry_rules(retention_days: float) -> list[s3.LifecycleRule]:
     ]
 
 
-def _provider_role(function: IConstruct | None) -> iam.IRole:
-    """The role of the stack's existing AwsCustomResource function (validated beforehand)."""
-    assert isinstance(function, lambda_.Function) and function.role is not None
-    return function.role
-
-
-def _acknowledge_provider_function(function: IConstruct) -> None:
-    """Acknowledge what the shared AwsCustomResource function cannot change."""
+def _acknowledge_configuration_function(function: lambda_.Function) -> None:
+    """Acknowledge what the configuration function cannot change."""
     resource = function.node.default_child or function
     runs = (
         "This Lambda function only runs when CloudFormation creates, updates or deletes the "
@@ -793,14 +824,30 @@ def _check_one_per_stack(stack: cdk.Stack) -> list[str]:
     ]
 
 
-def _check_provider_function(stack: cdk.Stack) -> list[str]:
-    existing = stack.node.try_find_child(_PROVIDER_FUNCTION_ID)
-    if existing is None or (isinstance(existing, lambda_.Function) and existing.role is not None):
+def _check_role_name(value: object) -> list[str]:
+    if value is None or _is_token(value):
+        return []
+    if isinstance(value, str) and _ROLE_NAME.fullmatch(value):
         return []
     return [
-        f"scope: stack {stack.node.path!r} has a construct {existing.node.path!r} with the id "
-        "of the AwsCustomResource function but no Lambda function role to add permissions to; "
-        "rename that construct"
+        f"configuration_role_name: {value!r} is not an IAM role name (1-64 letters, digits "
+        "and +=,.@_-)"
+    ]
+
+
+def _check_retry_timeout(value: object) -> list[str]:
+    if value is None:
+        return []
+    seconds = value.to_seconds(integral=False) if isinstance(value, cdk.Duration) else None
+    if seconds is not None and _is_token(seconds):
+        return []
+    top = MAX_CONFIGURATION_RETRY_TIMEOUT.to_seconds()
+    if seconds is not None and 1 <= seconds <= top:
+        return []
+    shown = value.to_human_string() if isinstance(value, cdk.Duration) else repr(value)
+    return [
+        f"configuration_retry_timeout: {shown} is not allowed; give a Duration from 1 second "
+        f"to {int(top // 60)} minutes (the function runs for at most 15 minutes)"
     ]
 
 
@@ -814,11 +861,14 @@ def _validate(
     large_data_key_prefix: object,
     flags: dict[str, object],
     masked_data_identifiers: object,
+    configuration_role_name: object,
+    configuration_retry_timeout: object,
 ) -> None:
     """Check every prop; raise one ValueError listing all problems."""
     problems = [
         *_check_one_per_stack(stack),
-        *_check_provider_function(stack),
+        *_check_role_name(configuration_role_name),
+        *_check_retry_timeout(configuration_retry_timeout),
         *_check_retention(retention),
         *_check_log_retention(log_retention),
         *_check_prefix("key_prefix", key_prefix, optional=False),

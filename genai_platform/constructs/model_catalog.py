@@ -27,14 +27,26 @@ What IAM needs for each approved id (:meth:`ModelCatalog.model_arns`):
 text models **with the platform's guardrail**:
 
 * Allow ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` on exactly those
-  ARNs, only when ``bedrock:GuardrailIdentifier`` equals the guardrail's numbered version ARN
-  (the destination foundation models of a profile additionally only through that profile:
-  ``bedrock:InferenceProfileArn``). Converse and ConverseStream have no IAM actions of their
-  own: they are authorized as ``bedrock:InvokeModel`` and
-  ``bedrock:InvokeModelWithResponseStream``, and carry the same condition key.
+  ARNs, only when ``bedrock:GuardrailIdentifier`` names a version of the platform's guardrail
+  (``StringLike <guardrail ARN>:*``; the destination foundation models of a profile
+  additionally only through that profile: ``bedrock:InferenceProfileArn``). Converse and
+  ConverseStream have no IAM actions of their own: they are authorized as
+  ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream``, and carry the same
+  condition key.
 * An explicit Deny of both actions on every other resource when the request names no guardrail
-  (``Null``) or another one (``StringNotEquals``), whatever else the principal is allowed.
+  (``Null``), another guardrail (``StringNotLike <guardrail ARN>:*``) or the guardrail's
+  ``DRAFT`` (``StringEqualsIgnoreCase <guardrail ARN>:DRAFT``), whatever else the principal is
+  allowed.
 * ``guardrail.grant_apply(grantee)``.
+
+Why any numbered version of the one guardrail, not only the current one: editing the guardrail
+publishes a new version, and CloudFormation then updates the policy holding the allowed version
+and the function configured with it as two resources, in no guaranteed order. With the policy
+pinned to one version, calls made between the two updates would be denied; admitting every
+published version of this guardrail makes a guardrail edit cause no denied call, while a request
+without a guardrail, with another guardrail or with the editable DRAFT stays denied. (Versions
+are immutable snapshots of the same guardrail, and ``GuardrailEnforcement`` enforces the current
+one at account level regardless.)
 
 The value Bedrock compares ``bedrock:GuardrailIdentifier`` with is the guardrail ARN followed by
 ``:`` and the numeric version, ``arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123:1``
@@ -397,12 +409,14 @@ _SID_INVOKE = "InvokeApprovedModelsWithGuardrail"
 _SID_INVOKE_DESTINATIONS = "InvokeProfileDestinationsWithGuardrail"
 _SID_DENY_WITHOUT = "DenyInvokeWithoutGuardrail"
 _SID_DENY_OTHER = "DenyInvokeWithOtherGuardrail"
+_SID_DENY_DRAFT = "DenyInvokeWithDraftGuardrail"
 _SID_EMBED = "InvokeApprovedEmbeddingModels"
 _SID_EMBED_DESTINATIONS = "InvokeEmbeddingProfileDestinations"
 
 
-def _guarded(guardrail_version_arn: str) -> dict[str, Any]:
-    return {"StringEquals": {GUARDRAIL_CONDITION_KEY: guardrail_version_arn}}
+def _guarded(guardrail_arn: str) -> dict[str, Any]:
+    """Any version of this guardrail (DRAFT is denied separately)."""
+    return {"StringLike": {GUARDRAIL_CONDITION_KEY: f"{guardrail_arn}:*"}}
 
 
 def _through(profiles: list[str], **conditions: Any) -> dict[str, Any]:
@@ -410,10 +424,10 @@ def _through(profiles: list[str], **conditions: Any) -> dict[str, Any]:
 
 
 def _invoke_statements(
-    text: _Resources, exempt: list[str], guardrail_version_arn: str
+    text: _Resources, exempt: list[str], guardrail_arn: str
 ) -> list[iam.PolicyStatement]:
-    """What :meth:`ModelCatalog.grant_invoke` writes: two guarded Allows and two Denies."""
-    guarded = _guarded(guardrail_version_arn)
+    """What :meth:`ModelCatalog.grant_invoke` writes: two guarded Allows and three Denies."""
+    guarded = _guarded(guardrail_arn)
     statements = [
         iam.PolicyStatement(
             sid=_SID_INVOKE,
@@ -433,7 +447,11 @@ def _invoke_statements(
         )
     for sid, condition in (
         (_SID_DENY_WITHOUT, {"Null": {GUARDRAIL_CONDITION_KEY: "true"}}),
-        (_SID_DENY_OTHER, {"StringNotEquals": {GUARDRAIL_CONDITION_KEY: guardrail_version_arn}}),
+        (_SID_DENY_OTHER, {"StringNotLike": {GUARDRAIL_CONDITION_KEY: f"{guardrail_arn}:*"}}),
+        (
+            _SID_DENY_DRAFT,
+            {"StringEqualsIgnoreCase": {GUARDRAIL_CONDITION_KEY: f"{guardrail_arn}:DRAFT"}},
+        ),
     ):
         statements.append(
             iam.PolicyStatement(
@@ -617,12 +635,15 @@ class ModelCatalog(Construct):
 
         * Allow ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (so
           Converse and ConverseStream too) on :meth:`model_arns` of every approved text model,
-          with ``StringEquals bedrock:GuardrailIdentifier = guardrail.guardrail_version_arn``;
-          a profile's destination foundation models additionally only through the approved
-          profiles (``ArnEquals bedrock:InferenceProfileArn``);
+          with ``StringLike bedrock:GuardrailIdentifier = <guardrail.guardrail_arn>:*`` (any
+          version of this guardrail, so a guardrail edit denies no call; see the module
+          notes); a profile's destination foundation models additionally only through the
+          approved profiles (``ArnEquals bedrock:InferenceProfileArn``);
         * Deny both actions on every resource but the approved embedding models when
-          ``bedrock:GuardrailIdentifier`` is absent (``Null``) or is another guardrail
-          (``StringNotEquals``), whatever else the principal is allowed;
+          ``bedrock:GuardrailIdentifier`` is absent (``Null``), is another guardrail
+          (``StringNotLike <guardrail_arn>:*``) or is the guardrail's DRAFT
+          (``StringEqualsIgnoreCase <guardrail_arn>:DRAFT``), whatever else the principal is
+          allowed;
 
         and calls ``guardrail.grant_apply(grantee)`` (``bedrock:ApplyGuardrail`` and the
         guardrail's KMS key; foundation models have no key of their own). Returns the
@@ -637,6 +658,7 @@ class ModelCatalog(Construct):
         """
         principal = grantee.grant_principal
         version_arn = guardrail.guardrail_version_arn
+        guardrail_arn = guardrail.guardrail_arn
         problems = self._check_principal(principal)
         if not cdk.Token.is_unresolved(version_arn) and not (
             isinstance(version_arn, str) and _GUARDRAIL_VERSION_ARN.fullmatch(version_arn)
@@ -646,6 +668,17 @@ class ModelCatalog(Construct):
                 "guardrail version (arn:<partition>:bedrock:<region>:<account>:guardrail/<id>:"
                 "<version 1-99999999>; DRAFT cannot be enforced)"
             )
+        elif (
+            isinstance(version_arn, str)
+            and isinstance(guardrail_arn, str)
+            and not cdk.Token.is_unresolved(version_arn)
+            and not cdk.Token.is_unresolved(guardrail_arn)
+            and not version_arn.startswith(f"{guardrail_arn}:")
+        ):
+            problems.append(
+                f"guardrail: guardrail_version_arn {version_arn!r} is not a version of "
+                f"guardrail_arn {guardrail_arn!r}; both must name the same guardrail"
+            )
         if not self.text_models:
             problems.append(
                 f"models: {list(self._models)!r} has no text-generating model to invoke with a "
@@ -653,14 +686,14 @@ class ModelCatalog(Construct):
             )
         key = _principal_key(principal)
         bound = self._guardrails.get(key) if key else None
-        if bound is not None and bound != version_arn:
+        if bound is not None and bound != guardrail_arn:
             problems.append(
-                f"guardrail: {version_arn!r} differs from {bound!r}, which this principal was "
+                f"guardrail: {guardrail_arn!r} differs from {bound!r}, which this principal was "
                 "already granted with; a principal is bound to one guardrail (the Deny written "
                 "for each would block the other)"
             )
         if not problems and key not in self._invoke_grants:
-            problems += self._check_size(key, invoke=True, version_arn=version_arn)
+            problems += self._check_size(key, invoke=True, guardrail_arn=guardrail_arn)
         self._raise_if("grant_invoke", problems)
         assert key is not None
         if key in self._invoke_grants:
@@ -669,7 +702,7 @@ class ModelCatalog(Construct):
         policy = self._policy_for(key, principal)
         text = self._text_resources()
         grant: iam.Grant | None = None
-        for statement in _invoke_statements(text, self._embedding_resources().all, version_arn):
+        for statement in _invoke_statements(text, self._embedding_resources().all, guardrail_arn):
             if statement.effect == iam.Effect.DENY:
                 policy.add_statements(statement)
                 continue
@@ -684,7 +717,7 @@ class ModelCatalog(Construct):
             grant = added if grant is None else grant.combine(added)
         assert grant is not None
         grant = grant.combine(guardrail.grant_apply(grantee))
-        self._guardrails[key] = version_arn
+        self._guardrails[key] = guardrail_arn
         self._invoke_grants[key] = grant
         return grant
 
@@ -817,7 +850,7 @@ class ModelCatalog(Construct):
         }
         return _resources((self._approved[m] for m in model_ids), **arns)
 
-    def _check_size(self, key: str | None, *, invoke: bool, version_arn: str = "") -> list[str]:
+    def _check_size(self, key: str | None, *, invoke: bool, guardrail_arn: str = "") -> list[str]:
         """The policy of ``key`` after this grant, with tokens replaced by the longest values
         they can take, must fit IAM's managed-policy size limit."""
         stack = self._stack
@@ -829,11 +862,11 @@ class ModelCatalog(Construct):
         literal = {k: v or getattr(stack, k) for k, v in literal.items()}
         placeholder = (
             f"arn:{literal['partition']}:bedrock:{literal['region']}:{literal['account']}"
-            f":guardrail/{'x' * 12}:99999999"
+            f":guardrail/{'x' * 12}"
         )
         statements: list[iam.PolicyStatement] = []
         if invoke or key in self._invoke_grants:
-            bound = self._guardrails.get(key or "", version_arn)
+            bound = self._guardrails.get(key or "", guardrail_arn)
             guard = placeholder if not bound or cdk.Token.is_unresolved(bound) else bound
             statements += _invoke_statements(
                 self._text_resources(**literal), self._embedding_resources(**literal).all, guard

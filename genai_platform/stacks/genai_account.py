@@ -122,10 +122,19 @@ class GenAiAccountStack(AccountStack):
                 image_data_delivery=logging.image_data_delivery,
                 video_data_delivery=logging.video_data_delivery,
                 audio_data_delivery=logging.audio_data_delivery,
+                configuration_role_name=invocation_logging_role_name(config),
             )
             if logging.enabled
             else None
         )
+
+
+def invocation_logging_role_name(config: PlatformConfig) -> str:
+    """The explicit name of the role that configures invocation logging in the generative-AI
+    account, ``<name>-invocation-logging-<region>`` (at most 58 characters; IAM names are
+    account-wide, so the region keeps two regional platforms apart). The governance stack's
+    service control policy exempts exactly this role from its ban on logging changes."""
+    return f"{config.name}-invocation-logging-{config.region}"
 
 
 def model_catalog(scope: Construct, config: PlatformConfig) -> ModelCatalog:
@@ -216,6 +225,7 @@ def _endpoint(
         framework=e.framework,
         framework_version=e.framework_version,
         image_uri=e.image_uri,
+        inference_ami_version=e.inference_ami_version,
         environment=e.environment,
         mode=EndpointMode(e.mode),
         min_instances=e.min_instances,

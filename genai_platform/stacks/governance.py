@@ -67,6 +67,7 @@ __all__ = [
     "MAX_SCP_CHARACTERS",
     "GovernanceStack",
     "cdk_deployment_role_arn",
+    "role_arn",
 ]
 
 #: AWS Organizations' size limit for a service control policy; every character counts, so the
@@ -100,8 +101,13 @@ _POLICY_NAME = re.compile(r"[\w+=,.@ -]{1,128}")
 def cdk_deployment_role_arn(account: str, region: str, *, qualifier: str = "hnb659fds") -> str:
     """ARN of the CloudFormation execution role ``cdk bootstrap`` creates in ``account`` and
     ``region`` (the role CloudFormation deploys CDK stacks with)."""
-    partition = _partition(region)
-    return f"arn:{partition}:iam::{account}:role/cdk-{qualifier}-cfn-exec-role-{account}-{region}"
+    return role_arn(account, region, f"cdk-{qualifier}-cfn-exec-role-{account}-{region}")
+
+
+def role_arn(account: str, region: str, role_name: str) -> str:
+    """ARN of the IAM role ``role_name`` of ``account``, in the partition of ``region``
+    (``aws``, ``aws-cn`` or ``aws-us-gov``): a literal, as a policy in another account needs."""
+    return f"arn:{_partition(region)}:iam::{account}:role/{role_name}"
 
 
 class GovernanceStack(cdk.Stack):
@@ -147,8 +153,10 @@ class GovernanceStack(cdk.Stack):
                 Default: the generative-AI account alone.
             deployment_role_arns: IAM role ARNs (``*`` and ``?`` wildcards allowed) that may
                 still change invocation logging, enforced guardrails and guardrails. Include
-                the role of any custom resource that configures them (such as the invocation
-                logging custom resource's function role). Default: the generative-AI account's
+                the role of any custom resource that configures them (such as
+                ``InvocationLogging``'s configuration role, by the explicit name given as its
+                ``configuration_role_name``: a generated name may be truncated, so a pattern
+                over it is fragile). Default: the generative-AI account's
                 CDK bootstrap execution role,
                 ``arn:aws:iam::<genai>:role/cdk-hnb659fds-cfn-exec-role-<genai>-<region>``.
             policy_name: Name of the policy in AWS Organizations (1-128 letters, digits,
