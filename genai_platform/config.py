@@ -37,6 +37,7 @@ from genai_platform.endpoint_services import (
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
 )
+from genai_platform.regions import zone_problems
 
 __all__ = [
     "REQUIRED_COST_ALLOCATION_TAGS",
@@ -577,7 +578,8 @@ class PlatformConfig(_Model):
     region: str
     """Region every stack is deployed to."""
     availability_zones: list[str]
-    """Two or three zones of ``region``, named explicitly so synth never looks them up."""
+    """Two or three zones of ``region`` (checked against the region's real zone names in
+    :data:`genai_platform.regions.ZONE_LETTERS`), named explicitly so synth never looks them up."""
     sandbox: bool = False
     """Allow one account id for several roles (single-account trial; default false)."""
     accounts: AccountsConfig
@@ -621,12 +623,9 @@ class PlatformConfig(_Model):
             raise ValueError(f"{value!r} lists a zone twice")
         region = info.data.get("region")
         if region is not None:
-            foreign = [z for z in value if not re.fullmatch(re.escape(region) + r"[a-z]", z)]
-            if foreign:
-                raise ValueError(
-                    f"{foreign!r} not in region {region!r}; zones are named {region}a, "
-                    f"{region}b, ..."
-                )
+            problems = zone_problems(region, value)  # real zone names (genai_platform.regions)
+            if problems:
+                raise ValueError("; ".join(problems))
         return value
 
     @field_validator("accounts")
