@@ -30,6 +30,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from genai_platform.endpoint_services import (
@@ -37,7 +38,12 @@ from genai_platform.endpoint_services import (
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
 )
-from genai_platform.regions import zone_problems
+from genai_platform.regions import (
+    INFERENCE_COMPONENTS,
+    SCALE_TO_ZERO,
+    feature_problem,
+    zone_problems,
+)
 
 __all__ = [
     "REQUIRED_COST_ALLOCATION_TAGS",
@@ -654,6 +660,35 @@ class PlatformConfig(_Model):
             raise ValueError(f"{twice!r} used by more than one endpoint; names must be unique")
         return value
 
+    @model_validator(mode="after")
+    def _endpoints_in_region(self) -> PlatformConfig:
+        """Real-time endpoints need inference components, which some regions lack (checked
+        after the fields, so that the endpoints still count as names for ``[api]``)."""
+        region = self.region
+        problems = []
+        for n, endpoint in enumerate(self.endpoints):
+            if endpoint.mode != "real-time":
+                continue
+            problem = feature_problem(
+                INFERENCE_COMPONENTS,
+                region,
+                prop=f"endpoints[{n}].mode",
+                hint=f"'real-time' ({endpoint.name}) hosts the model as an inference component; "
+                "use mode = 'async' there, or one of those regions",
+            )
+            if problem is None and endpoint.min_instances == 0:
+                problem = feature_problem(
+                    SCALE_TO_ZERO,
+                    region,
+                    prop=f"endpoints[{n}].min_instances",
+                    hint="set it to 1 or more",
+                )
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     @field_validator("api")
     @classmethod
     def _api_references(cls, value: ApiConfig, info: ValidationInfo) -> ApiConfig:
@@ -776,7 +811,7 @@ def _describe(error: Any) -> str:
         return f"{path}: unknown key (value {error['input']!r}){hint}"
     if kind == "value_error":
         message = str(error["msg"]).removeprefix("Value error, ")
-        return f"{path}: {message}"
+        return f"{path}: {message}" if loc else message  # whole-config checks name their keys
     return f"{path}: {error['input']!r} is not allowed: {error['msg']}"
 
 
