@@ -245,3 +245,56 @@ def test_fails_when_an_endpoint_model_uri_is_not_s3(data: dict[str, Any]) -> Non
         "endpoints[0].model_data_uri: 'https://example.com/model.tar.gz' is not an S3 model" in p
         for p in problems_of(data)
     )
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@pytest.mark.parametrize(
+    ("region", "zones", "bad"),
+    [
+        ("us-east-1", ["us-east-1a", "us-east-1g"], "us-east-1g"),
+        ("eu-central-1", ["eu-central-1a", "eu-central-1d"], "eu-central-1d"),
+        ("ca-central-1", ["ca-central-1a", "ca-central-1c"], "ca-central-1c"),
+    ],
+)
+def test_fails_when_a_zone_is_not_a_real_zone_of_the_region(
+    data: dict[str, Any], region: str, zones: list[str], bad: str
+) -> None:
+    # GIVEN zones that look like the region's but do not exist there
+    data["region"], data["availability_zones"] = region, zones
+    data["endpoints"] = []
+    data["api"]["self_hosted"] = {}
+    data["api"]["fallbacks"] = {"chat": "fast"}
+    data["tenants"][0]["aliases"] = ["chat", "fast"]
+    # THEN refused, naming the zone and the region's real zones
+    [problem] = problems_of(data)
+    assert problem.startswith(f"availability_zones: [{bad!r}] not in region {region!r}; ")
+    assert f"the zones of {region} are {region}a" in problem
+
+
+def test_fails_when_real_time_endpoints_meet_a_region_without_inference_components(
+    data: dict[str, Any],
+) -> None:
+    # GIVEN the default config moved to Paris (no SageMaker inference components)
+    data["region"], data["availability_zones"] = "eu-west-3", ["eu-west-3a", "eu-west-3b"]
+    # THEN each real-time endpoint is refused by its key, and nothing else is reported
+    [problem] = problems_of(data)
+    assert problem.startswith(
+        "endpoints[0].mode: region 'eu-west-3' has no SageMaker inference components "
+        "(AWS::SageMaker::InferenceComponent); regions that have it: "
+    )
+    assert "endpoints[1].mode: region 'eu-west-3'" in problem
+    assert "use mode = 'async' there" in problem
+
+
+def test_async_endpoints_are_allowed_where_inference_components_are_not(
+    data: dict[str, Any],
+) -> None:
+    data["region"], data["availability_zones"] = "eu-west-3", ["eu-west-3a", "eu-west-3b"]
+    for endpoint in data["endpoints"]:
+        endpoint["mode"] = "async"
+        endpoint.pop("max_copies", None)
+        endpoint.pop("schedules", None)
+    config = parse_config(data)
+    assert [e.mode for e in config.endpoints] == ["async", "async"]
