@@ -392,7 +392,8 @@ class ModelsConfig(_Model):
     """
 
     approved: list[str] = Field(min_length=1)
-    """Approved foundation model ids and cross-region inference profile ids (us., eu., ...)."""
+    """Approved foundation model ids and cross-region inference profile ids (us., eu., ...);
+    ``geo.<model id>`` follows ``region`` (the profile of the region's own geography)."""
     aliases: dict[str, str] = Field(default_factory=dict)
     """Alias -> approved model id, e.g. ``chat = "us.anthropic..."`` (default none)."""
     default_alias: str | None = None

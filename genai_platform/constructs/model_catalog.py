@@ -13,6 +13,13 @@ Every id is checked against :data:`KNOWN_MODELS`, a table of real model ids with
 provider, modality and the profile geographies AWS offers them in; an id the table does not
 have yet goes in ``additional_models`` (see :class:`ModelSpec`).
 
+Region portability: ``geo.<model id>`` stands for the inference profile of the stack region's
+own geography and is resolved at synth (``geo.amazon.nova-lite-v1:0`` is
+``us.amazon.nova-lite-v1:0`` in us-east-1 and ``eu.amazon.nova-lite-v1:0`` in eu-central-1).
+An id the stack's region cannot invoke (a profile of another geography, a foundation model
+Bedrock does not offer in-region there per :data:`genai_platform.regions.FOUNDATION_MODEL_REGIONS`)
+is refused, naming the ids that would work.
+
 What IAM needs for each approved id (:meth:`ModelCatalog.model_arns`):
 
 * foundation model: ``arn:<partition>:bedrock:<region>::foundation-model/<id>`` (no account);
@@ -506,11 +513,17 @@ class ModelCatalog(Construct):
         Args:
             models: Approved model ids: foundation model ids (``amazon.titan-embed-text-v2:0``)
                 and cross-region inference profile ids (``us.``, ``eu.``, ``apac.``, ``jp.``,
-                ``au.`` or ``global.`` + a foundation model id offered in that geography).
+                ``au.`` or ``global.`` + a foundation model id offered in that geography), or
+                region-independent ``geo.`` ids, resolved here to the profile of the stack
+                region's own geography (:func:`resolve_region_independent`).
                 Each must be in :data:`KNOWN_MODELS` or ``additional_models``; at least one;
                 no repeats; plain strings (not tokens: the IAM written depends on the id).
+                Each must be invocable from the stack's region (:func:`region_problems`): a
+                geographic profile from its geography, a foundation model where Bedrock
+                offers it in-region.
             aliases: Short names callers may use instead of an id, each mapping to one of
-                ``models``, e.g. ``{"chat": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}``.
+                ``models`` (a ``geo.`` target is resolved like the model), e.g.
+                ``{"chat": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}``.
                 Names are 1-64 letters, digits, ``_``, ``.`` or ``-`` and must not be an
                 approved id themselves. Default: no aliases; callers name approved ids.
             default_alias: The alias :meth:`resolve` answers when asked for no model; one of
