@@ -30,6 +30,7 @@ __all__ = [
     "read_acknowledgements",
     "read_nag_report",
     "synth_and_report",
+    "warning_acknowledgement_problems",
 ]
 
 #: The rule-id prefixes of the packs this library checks against.
@@ -105,6 +106,14 @@ def acknowledge_warning(scope: IConstruct, warning_id: str, reason: str) -> None
     :func:`acknowledge`. An acknowledged warning is left out of the assembly's warnings,
     recorded with its reason, and does not fail ``genai-platform check --strict``.
     """
+    problems = warning_acknowledgement_problems(warning_id, reason)
+    if problems:
+        raise ValueError("; ".join(problems))
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=warning_id, reason=reason))
+
+
+def warning_acknowledgement_problems(warning_id: str, reason: str) -> list[str]:
+    """Why :func:`acknowledge_warning` would refuse ``warning_id`` and ``reason`` (none: fine)."""
     problems = []
     if (
         not isinstance(warning_id, str)
@@ -119,10 +128,7 @@ def acknowledge_warning(scope: IConstruct, warning_id: str, reason: str) -> None
         problems.append(
             f"warning_id: {warning_id!r} is a nag finding; acknowledge it with acknowledge()"
         )
-    problems += _reason_problems(reason)
-    if problems:
-        raise ValueError("; ".join(problems))
-    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=warning_id, reason=reason))
+    return problems + _reason_problems(reason)
 
 
 def _reason_problems(reason: str) -> list[str]:

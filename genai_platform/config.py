@@ -60,6 +60,7 @@ __all__ = [
     "NetworkConfig",
     "PlatformConfig",
     "TenantConfig",
+    "WarningAcknowledgementConfig",
     "default_config_text",
     "load_config",
     "parse_config",
@@ -564,6 +565,23 @@ class LoggingConfig(_Model):
         return _check_retention(value)
 
 
+class WarningAcknowledgementConfig(_Model):
+    """One ``[[acknowledged_warnings]]`` entry: a construct warning kept on purpose.
+
+    Applied with :func:`genai_platform.compliance.acknowledge_warning` on the construct at
+    ``path`` (and its children); the reason is checked by the same rules when the stacks are
+    built.
+    """
+
+    path: str = Field(pattern=r"^[A-Za-z0-9][^\s]*$")
+    """Construct path of the construct that warns, as the check prints it
+    (``GenAiAccount/Budget``); the stack's name (``GenAiAccount``) covers the whole stack."""
+    id: str = Field(pattern=r"^[^\s]+$")
+    """The warning's id, printed as ``[ack: <id>]`` after its message."""
+    reason: str = Field(min_length=1)
+    """Why the platform may keep the warning (at least six words, specific)."""
+
+
 def _check_tag(key: str, value: str) -> None:
     if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", key) or key.lower().startswith("aws:"):
         raise ValueError(
@@ -603,6 +621,9 @@ class PlatformConfig(_Model):
     api: ApiConfig = Field(default_factory=ApiConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
     """Application teams allowed to call the inference API (default none: no API is built)."""
+    acknowledged_warnings: list[WarningAcknowledgementConfig] = Field(default_factory=list)
+    """Construct warnings kept on purpose, each with a reason (default none: every warning
+    counts, and fails ``genai-platform check --strict``)."""
 
     @field_validator("name")
     @classmethod
