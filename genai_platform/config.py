@@ -39,6 +39,10 @@ from genai_platform.endpoint_services import (
     INTERFACE_ENDPOINT_SERVICES,
 )
 from genai_platform.regions import (
+    BUDGETS,
+    COST_ANOMALY_DETECTION,
+    GUARDRAIL_ENFORCEMENT,
+    GUARDRAILS,
     INFERENCE_COMPONENTS,
     SCALE_TO_ZERO,
     feature_problem,
@@ -683,11 +687,27 @@ class PlatformConfig(_Model):
         return value
 
     @model_validator(mode="after")
-    def _endpoints_in_region(self) -> PlatformConfig:
-        """Real-time endpoints need inference components, which some regions lack (checked
-        after the fields, so that the endpoints still count as names for ``[api]``)."""
+    def _region_offers_what_the_platform_uses(self) -> PlatformConfig:
+        """Guardrails, their enforcement, budgets, anomaly monitors and real-time endpoints
+        (inference components) exist only in some regions (:mod:`genai_platform.regions`).
+        Checked after the fields, so that the endpoints still count as names for ``[api]``."""
         region = self.region
-        problems = []
+        enforced = self.guardrail.enforcement.enabled
+        problems = [
+            problem
+            for feature, key, used, hint in (
+                (GUARDRAILS, "guardrail", True, "the platform guardrail is always built"),
+                (GUARDRAIL_ENFORCEMENT, "guardrail.enforcement.enabled", enforced, "set false"),
+                (BUDGETS, "budgets", True, "each account stack creates its budget"),
+                (
+                    COST_ANOMALY_DETECTION,
+                    "budgets",
+                    True,
+                    "each account stack creates a cost anomaly subscription",
+                ),
+            )
+            if used and (problem := feature_problem(feature, region, prop=key, hint=hint))
+        ]
         for n, endpoint in enumerate(self.endpoints):
             if endpoint.mode != "real-time":
                 continue

@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 __all__ = [
     "APPLICATION_INFERENCE_PROFILES",
+    "BUDGETS",
+    "COST_ANOMALY_DETECTION",
     "FOUNDATION_MODEL_REGIONS",
     "GUARDRAILS",
     "GUARDRAIL_ENFORCEMENT",
@@ -163,6 +165,35 @@ KNOWLEDGE_BASES = RegionalFeature(
     source=_CFN_REGISTRY,
 )
 
+#: AWS Budgets budgets (``AWS::Budgets::Budget``), one per account stack. Budgets is a global
+#: service, but CloudFormation registers the resource type in these regions only (the
+#: CloudFormation registry of each region); a stack elsewhere cannot create its budget.
+BUDGETS = RegionalFeature(
+    name="AWS Budgets in CloudFormation",
+    resource_type="AWS::Budgets::Budget",
+    regions=_regions(
+        "us-east-1 us-east-2 us-west-1 us-west-2 ca-central-1 sa-east-1 eu-central-1 "
+        "eu-west-1 eu-west-2 eu-west-3 ap-northeast-1 ap-northeast-2 ap-south-1 "
+        "ap-southeast-1 ap-southeast-2"
+    ),
+    source=_CFN_REGISTRY,
+)
+
+#: Cost Anomaly Detection monitors and subscriptions (``AWS::CE::AnomalyMonitor``,
+#: ``AnomalySubscription``): the CloudFormation registry of each region.
+COST_ANOMALY_DETECTION = RegionalFeature(
+    name="Cost Anomaly Detection in CloudFormation",
+    resource_type="AWS::CE::AnomalyMonitor",
+    regions=_regions(
+        "us-east-1 us-east-2 us-west-1 us-west-2 ca-central-1 ca-west-1 sa-east-1 "
+        "eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 "
+        "eu-west-3 af-south-1 il-central-1 me-central-1 ap-east-1 ap-northeast-1 "
+        "ap-northeast-2 ap-northeast-3 ap-south-1 ap-south-2 ap-southeast-1 ap-southeast-2 "
+        "ap-southeast-3 ap-southeast-4"
+    ),
+    source=_CFN_REGISTRY,
+)
+
 #: Every feature above, by a short key.
 REGIONAL_FEATURES: Mapping[str, RegionalFeature] = MappingProxyType(
     {
@@ -173,6 +204,8 @@ REGIONAL_FEATURES: Mapping[str, RegionalFeature] = MappingProxyType(
         "guardrails": GUARDRAILS,
         "guardrail_enforcement": GUARDRAIL_ENFORCEMENT,
         "knowledge_bases": KNOWLEDGE_BASES,
+        "budgets": BUDGETS,
+        "cost_anomaly_detection": COST_ANOMALY_DETECTION,
     }
 )
 

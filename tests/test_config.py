@@ -298,3 +298,29 @@ def test_async_endpoints_are_allowed_where_inference_components_are_not(
         endpoint.pop("schedules", None)
     config = parse_config(data)
     assert [e.mode for e in config.endpoints] == ["async", "async"]
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        # Stockholm: CloudFormation has no AWS::Budgets::Budget there.
+        ("eu-north-1", ["budgets: region 'eu-north-1' has no AWS Budgets in CloudFormation"]),
+        # Calgary: no guardrails, no enforcement, no budgets, no inference components.
+        (
+            "ca-west-1",
+            [
+                "guardrail: region 'ca-west-1' has no Bedrock guardrails",
+                "guardrail.enforcement.enabled: region 'ca-west-1' has no Bedrock account-level",
+                "budgets: region 'ca-west-1' has no AWS Budgets in CloudFormation",
+                "endpoints[0].mode: region 'ca-west-1' has no SageMaker inference components",
+            ],
+        ),
+    ],
+)
+def test_fails_naming_each_platform_resource_the_region_lacks(
+    data: dict[str, Any], region: str, expected: list[str]
+) -> None:
+    data["region"], data["availability_zones"] = region, [f"{region}a", f"{region}b"]
+    [problem] = problems_of(data)
+    for fragment in expected:
+        assert fragment in problem
