@@ -545,8 +545,7 @@ class ModelCatalog(Construct):
         problems += approval_problems
         listed = models if isinstance(models, Sequence) and not isinstance(models, str) else []
         problems += _check_aliases(aliases, listed, default_alias)
-        if not problems:
-            problems += region_problems(approved, region, additional_models)
+        problems += region_problems(approved, region, additional_models)
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise ValueError(
