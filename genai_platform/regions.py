@@ -230,33 +230,16 @@ def feature_problem(
 
 
 #: Regions where a foundation model is invoked in-region (its id without a profile prefix):
-#: the "Single-region model support" column of the Bedrock user guide ("Supported foundation
-#: models in Amazon Bedrock", and "Supported Regions and models for model copy" for Nova).
-#: Only models we could read a list for are here; a model missing from this table is not
-#: region-checked (its ``ModelSpec`` may say so instead). The Titan Text Embeddings V2 list
-#: could be read only in part (the batch-inference page's excerpt); regions beyond it come
-#: from the foundation-model page's rendering we could not fully verify.
+#: the "Supported foundation models in Amazon Bedrock" table of the Bedrock user guide, where
+#: regions marked with an asterisk serve the model through cross-region inference only (they
+#: are left out here). Only models whose row we could read in full are listed; a model missing
+#: from this table is not region-checked. Not included, because the rows we could read
+#: disagree or were cut off: Nova Micro and Nova Pro (the model-copy and batch-inference pages
+#: give other lists than the foundation-model page), Titan Text Embeddings V2 (row cut off).
 FOUNDATION_MODEL_REGIONS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "amazon.nova-lite-v1:0": _regions(
-            "us-east-1 us-east-2 us-west-2 us-gov-west-1 ap-northeast-1 ap-northeast-2 "
-            "ap-south-1 ap-southeast-1 ap-southeast-2 eu-central-1 eu-north-1 eu-south-1 "
-            "eu-south-2 eu-west-1 eu-west-3"
-        ),
-        "amazon.nova-micro-v1:0": _regions(
-            "us-east-1 us-east-2 us-west-2 us-gov-west-1 ap-northeast-1 ap-northeast-2 "
-            "ap-south-1 ap-southeast-1 ap-southeast-2 eu-central-1 eu-north-1 eu-south-1 "
-            "eu-south-2 eu-west-1 eu-west-3"
-        ),
-        "amazon.nova-pro-v1:0": _regions(
-            "us-east-1 us-east-2 us-west-2 us-gov-west-1 ap-northeast-1 ap-northeast-2 "
-            "ap-south-1 ap-southeast-1 ap-southeast-2 eu-central-1 eu-north-1 eu-south-1 "
-            "eu-south-2 eu-west-1 eu-west-3"
-        ),
-        "amazon.titan-embed-text-v2:0": _regions(
-            "us-east-1 us-east-2 us-west-2 us-gov-east-1 us-gov-west-1 ca-central-1 sa-east-1 "
-            "eu-central-1 eu-central-2 eu-north-1 eu-west-1 eu-west-2 eu-west-3 "
-            "ap-northeast-1 ap-northeast-2 ap-south-1 ap-southeast-2"
+            "us-east-1 us-gov-west-1 ap-northeast-1 ap-southeast-2 eu-north-1 eu-west-2"
         ),
     }
 )

@@ -358,22 +358,27 @@ def test_fails_when_a_geo_id_meets_an_unresolved_region() -> None:
 
 
 def test_fails_when_an_in_region_model_is_not_offered_in_the_region() -> None:
-    # GIVEN Nova Lite in-region in London, which is not among its in-region regions
-    # WHEN built THEN refused, naming the EU profile that London can call
+    # GIVEN Nova Lite in-region in Frankfurt, where Bedrock serves it through profiles only
+    # WHEN built THEN refused, naming the EU profile that Frankfurt can call
     with pytest.raises(
         ValueError,
         match=r"models: 'amazon.nova-lite-v1:0' is invoked in-region, but Bedrock does not "
-        r"offer amazon.nova-lite-v1:0 in eu-west-2 .*; from eu-west-2 use "
-        r"'eu.amazon.nova-lite-v1:0'",
+        r"offer amazon.nova-lite-v1:0 in eu-central-1 \(in-region: .*eu-west-2.*\); from "
+        r"eu-central-1 use 'eu.amazon.nova-lite-v1:0'",
     ):
-        ModelCatalog(_stack("eu-west-2"), "Models", models=["amazon.nova-lite-v1:0"])
+        ModelCatalog(_stack("eu-central-1"), "Models", models=["amazon.nova-lite-v1:0"])
+
+
+def test_in_region_model_is_approved_where_bedrock_offers_it_in_region() -> None:
+    catalog = ModelCatalog(_stack("eu-west-2"), "Models", models=["amazon.nova-lite-v1:0"])
+    assert catalog.models == ("amazon.nova-lite-v1:0",)
 
 
 def test_additional_models_are_trusted_in_any_region() -> None:
     # GIVEN a model the user describes (say, AWS added a region before the table knew)
     spec = ModelSpec("amazon", "multimodal", frozenset({"eu"}))
     catalog = ModelCatalog(
-        _stack("eu-west-2"),
+        _stack("eu-central-1"),
         "Models",
         models=["amazon.nova-lite-v1:0"],
         additional_models={"amazon.nova-lite-v1:0": spec},
