@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml package.json package-lock.json
 	@touch $@
 
 ## Synthesize the reference app with the embedded default config, run the nag packs and
-## cfn-lint over every template, print one row per stack. Non-zero exit on any finding.
+## cfn-lint over every template, print one row per stack. Non-zero exit on any finding, and
+## (strict) on any unacknowledged warning annotation.
 synth: $(STAMP)
-	$(BIN)/genai-platform check --out cdk.out
+	$(BIN)/genai-platform check --strict --out cdk.out
 
 ## Lint, type-check and run the whole test suite.
 test: lint typecheck unit

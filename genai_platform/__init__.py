@@ -19,8 +19,11 @@ _EXPORTS: dict[str, str] = {
     "PlatformConfig": "genai_platform.config",
     "load_config": "genai_platform.config",
     "parse_config": "genai_platform.config",
+    # region availability
+    "RegionalFeature": "genai_platform.regions",
     # compliance
     "acknowledge": "genai_platform.compliance",
+    "acknowledge_warning": "genai_platform.compliance",
     "add_nag_packs": "genai_platform.compliance",
     "read_nag_report": "genai_platform.compliance",
     "synth_and_report": "genai_platform.compliance",
@@ -75,8 +78,10 @@ __all__ = [
     "PlatformConfig",
     "PlatformStacks",
     "PrivateNetwork",
+    "RegionalFeature",
     "Tenant",
     "acknowledge",
+    "acknowledge_warning",
     "add_nag_packs",
     "build_platform",
     "build_reference_app",
@@ -90,6 +95,7 @@ __all__ = [
 if TYPE_CHECKING:
     from genai_platform.compliance import (
         acknowledge,
+        acknowledge_warning,
         add_nag_packs,
         read_nag_report,
         synth_and_report,
@@ -113,6 +119,7 @@ if TYPE_CHECKING:
         Tenant,
     )
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
+    from genai_platform.regions import RegionalFeature
     from genai_platform.stacks import (
         AccountStack,
         ApplicationAccountStack,

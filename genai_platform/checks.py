@@ -1,21 +1,36 @@
 """Synth-and-nag-and-lint checks over the reference app, shared by the CLI and the tests.
 
 :func:`run_checks` synthesizes the reference app for a config into an output directory with the
-three nag packs attached, reads the nag report, runs cfn-lint over every stack template and
-returns one :class:`StackSummary` per stack.
+three nag packs attached, reads the nag report, runs cfn-lint over every stack template, reads
+every warning and error annotation the constructs left in the assembly, and returns one
+:class:`StackSummary` per stack.
+
+A stack passes with no unacknowledged nag finding, no cfn-lint error and no error annotation;
+in strict mode also with no unacknowledged warning annotation. A warning acknowledged with
+:func:`genai_platform.compliance.acknowledge_warning` is not in the assembly's warnings: it is
+counted, with its reason, among the acknowledged warnings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genai_platform.compliance import NagFinding, NagReport
+from genai_platform.compliance import Acknowledgement, NagFinding, NagReport
 from genai_platform.config import PlatformConfig
 
-__all__ = ["CheckResult", "LintIssue", "StackSummary", "lint_template", "run_checks"]
+__all__ = [
+    "Annotation",
+    "CheckResult",
+    "LintIssue",
+    "StackSummary",
+    "lint_template",
+    "read_annotations",
+    "run_checks",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,24 @@ class LintIssue:
         return self.severity == "error"
 
 
+@dataclass(frozen=True)
+class Annotation:
+    """One warning or error a construct added (``cdk.Annotations``) to the assembly."""
+
+    level: str  # "warning" or "error"
+    construct_path: str
+    message: str
+
+    @property
+    def warning_id(self) -> str | None:
+        """The id to acknowledge the warning with (``[ack: <id>]`` in the message), if any."""
+        match = _ACK_TAG.search(self.message)
+        return match["id"] if match else None
+
+
+_ACK_TAG = re.compile(r"\[ack: (?P<id>[^\]\s]+)\]\s*$")
+
+
 @dataclass
 class StackSummary:
     """What the checks found in one synthesized stack."""
@@ -44,7 +77,18 @@ class StackSummary:
     findings: list[NagFinding]
     acknowledged: int
     lint: list[LintIssue]
-    warnings: list[str] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    acknowledged_warnings: list[Acknowledgement] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Annotation]:
+        """Unacknowledged warning annotations."""
+        return [a for a in self.annotations if a.level == "warning"]
+
+    @property
+    def errors(self) -> list[Annotation]:
+        """Error annotations."""
+        return [a for a in self.annotations if a.level == "error"]
 
     @property
     def lint_errors(self) -> int:
@@ -58,28 +102,48 @@ class StackSummary:
 
     @property
     def ok(self) -> bool:
-        """No unacknowledged nag finding and no cfn-lint error."""
-        return not self.findings and self.lint_errors == 0
+        """No unacknowledged nag finding, no cfn-lint error and no error annotation."""
+        return not self.findings and self.lint_errors == 0 and not self.errors
+
+    def passed(self, *, strict: bool) -> bool:
+        """:attr:`ok`, and in strict mode also no unacknowledged warning."""
+        return self.ok and not (strict and self.warnings)
 
 
 @dataclass
 class CheckResult:
-    """The outcome of :func:`run_checks`."""
+    """The outcome of :func:`run_checks`; ``strict`` makes unacknowledged warnings fail."""
 
     assembly_dir: Path
     report: NagReport
     stacks: list[StackSummary]
+    strict: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when every stack passed."""
-        return all(s.ok for s in self.stacks)
+        """True when every stack passed (in strict mode, warnings included)."""
+        return all(s.passed(strict=self.strict) for s in self.stacks)
+
+    def totals(self) -> dict[str, int]:
+        """The summary row: each count summed over the stacks."""
+        return {
+            "resources": sum(s.resources for s in self.stacks),
+            "unacknowledged": sum(len(s.findings) for s in self.stacks),
+            "acknowledged": sum(s.acknowledged for s in self.stacks),
+            "lint_errors": sum(s.lint_errors for s in self.stacks),
+            "lint_warnings": sum(s.lint_warnings for s in self.stacks),
+            "warnings": sum(len(s.warnings) for s in self.stacks),
+            "acknowledged_warnings": sum(len(s.acknowledged_warnings) for s in self.stacks),
+            "errors": sum(len(s.errors) for s in self.stacks),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form (used by ``--format json``)."""
         return {
             "ok": self.ok,
+            "strict": self.strict,
             "assembly": str(self.assembly_dir),
+            "summary": self.totals(),
             "stacks": [
                 {
                     "stack": s.stack,
@@ -97,11 +161,25 @@ class CheckResult:
                         {"rule": i.rule_id, "severity": i.severity, "message": i.message}
                         for i in s.lint
                     ],
-                    "warnings": s.warnings,
+                    "warnings": [_annotation_dict(a) for a in s.warnings],
+                    "errors": [_annotation_dict(a) for a in s.errors],
+                    "acknowledged_warnings": [
+                        {"id": a.finding_id, "path": a.construct_path, "reason": a.reason}
+                        for a in s.acknowledged_warnings
+                    ],
+                    "ok": s.passed(strict=self.strict),
                 }
                 for s in self.stacks
             ],
         }
+
+
+def _annotation_dict(annotation: Annotation) -> dict[str, Any]:
+    return {
+        "path": annotation.construct_path,
+        "message": annotation.message,
+        "id": annotation.warning_id,
+    }
 
 
 _SEVERITY = {"E": "error", "W": "warning", "I": "informational"}
@@ -133,13 +211,23 @@ def _stack_artifacts(assembly_dir: Path) -> list[dict[str, Any]]:
     return stacks
 
 
-def _warnings(assembly_dir: Path, artifact: dict[str, Any]) -> list[str]:
-    out = []
-    for entries in artifact.get("metadata", {}).values():
-        for entry in entries:
-            if entry.get("type") == "aws:cdk:warning":
-                out.append(str(entry.get("data")))
-    return out
+_ANNOTATION_LEVELS = {"aws:cdk:warning": "warning", "aws:cdk:error": "error"}
+
+
+def read_annotations(assembly_dir: Path, artifact: dict[str, Any]) -> list[Annotation]:
+    """The warning and error annotations of one stack artifact of a manifest, whether the
+    metadata is inline or in the stack's ``additionalMetadataFile``."""
+    metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata", {}))
+    extra = artifact.get("additionalMetadataFile")
+    if extra and (assembly_dir / extra).exists():
+        for path, entries in json.loads((assembly_dir / extra).read_text("utf-8")).items():
+            metadata.setdefault(path, []).extend(entries)
+    return [
+        Annotation(_ANNOTATION_LEVELS[entry["type"]], path.lstrip("/"), str(entry.get("data")))
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry.get("type") in _ANNOTATION_LEVELS
+    ]
 
 
 def summarize(assembly_dir: Path, report: NagReport) -> list[StackSummary]:
@@ -158,17 +246,21 @@ def summarize(assembly_dir: Path, report: NagReport) -> list[StackSummary]:
                 findings=report.for_stack(name),
                 acknowledged=len(report.acknowledged_in(name)),
                 lint=lint_template(template_file, region=region or "us-east-1"),
-                warnings=_warnings(assembly_dir, artifact),
+                annotations=read_annotations(assembly_dir, artifact),
+                acknowledged_warnings=report.acknowledged_warnings_in(name),
             )
         )
     return summaries
 
 
-def run_checks(config: PlatformConfig, outdir: str | Path) -> CheckResult:
-    """Synthesize the reference app for ``config`` into ``outdir`` and check every stack."""
+def run_checks(config: PlatformConfig, outdir: str | Path, *, strict: bool = False) -> CheckResult:
+    """Synthesize the reference app for ``config`` into ``outdir`` and check every stack.
+
+    ``strict`` makes unacknowledged warning annotations fail the result (default off).
+    """
     from genai_platform.compliance import synth_and_report
     from genai_platform.reference_app import build_reference_app
 
     app = build_reference_app(config, outdir=str(outdir), nag=True)
     assembly_dir, report = synth_and_report(app)
-    return CheckResult(assembly_dir, report, summarize(assembly_dir, report))
+    return CheckResult(assembly_dir, report, summarize(assembly_dir, report), strict=strict)

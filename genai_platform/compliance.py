@@ -25,10 +25,12 @@ __all__ = [
     "NagFinding",
     "NagReport",
     "acknowledge",
+    "acknowledge_warning",
     "add_nag_packs",
     "read_acknowledgements",
     "read_nag_report",
     "synth_and_report",
+    "warning_acknowledgement_problems",
 ]
 
 #: The rule-id prefixes of the packs this library checks against.
@@ -89,15 +91,58 @@ def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
             "'<Pack>-<Rule>' or '<Pack>-<Rule>[<finding>]' with pack one of "
             f"{', '.join(NAG_PACKS)}"
         )
-    words = reason.split()
-    if reason.strip().lower().rstrip(".") in _BOILERPLATE or len(words) < _MIN_REASON_WORDS:
-        problems.append(
-            f"reason: {reason!r} does not explain why this resource may keep the finding; "
-            f"write at least {_MIN_REASON_WORDS} words specific to the resource"
-        )
+    problems += _reason_problems(reason)
     if problems:
         raise ValueError("; ".join(problems))
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding_id, reason=reason))
+
+
+def acknowledge_warning(scope: IConstruct, warning_id: str, reason: str) -> None:
+    """Acknowledge one warning annotation on ``scope`` and its children, with a reason.
+
+    ``warning_id`` is the id a construct gave the warning (``Annotations.add_warning_v2``); the
+    check command prints it at the end of the message as ``[ack: <id>]``. Put the
+    acknowledgement on the construct that warns. The reason follows the rules of
+    :func:`acknowledge`. An acknowledged warning is left out of the assembly's warnings,
+    recorded with its reason, and does not fail ``genai-platform check --strict``.
+    """
+    problems = warning_acknowledgement_problems(warning_id, reason)
+    if problems:
+        raise ValueError("; ".join(problems))
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=warning_id, reason=reason))
+
+
+def warning_acknowledgement_problems(warning_id: str, reason: str) -> list[str]:
+    """Why :func:`acknowledge_warning` would refuse ``warning_id`` and ``reason`` (none: fine)."""
+    problems = []
+    if (
+        not isinstance(warning_id, str)
+        or not warning_id.strip()
+        or any(c.isspace() for c in warning_id)
+    ):
+        problems.append(
+            f"warning_id: {warning_id!r} is not a warning id; give the id printed as "
+            "'[ack: <id>]' after the warning, without spaces"
+        )
+    elif _FINDING_ID.fullmatch(warning_id):
+        problems.append(
+            f"warning_id: {warning_id!r} is a nag finding; acknowledge it with acknowledge()"
+        )
+    return problems + _reason_problems(reason)
+
+
+def _reason_problems(reason: str) -> list[str]:
+    words = reason.split() if isinstance(reason, str) else []
+    if (
+        not isinstance(reason, str)
+        or reason.strip().lower().rstrip(".") in _BOILERPLATE
+        or len(words) < _MIN_REASON_WORDS
+    ):
+        return [
+            f"reason: {reason!r} does not explain why this resource may keep the finding; "
+            f"write at least {_MIN_REASON_WORDS} words specific to the resource"
+        ]
+    return []
 
 
 # --------------------------------------------------------------------------- reading reports
@@ -123,6 +168,8 @@ class Acknowledgement:
     construct_path: str
     finding_id: str
     reason: str
+    annotation: bool = False
+    """True when it acknowledges a warning annotation (see :func:`acknowledge_warning`)."""
 
     @property
     def is_nag(self) -> bool:
@@ -144,6 +191,10 @@ class NagReport:
     def acknowledged_in(self, stack: str) -> list[Acknowledgement]:
         """Nag acknowledgements in ``stack``."""
         return [a for a in self.acknowledgements if a.stack == stack and a.is_nag]
+
+    def acknowledged_warnings_in(self, stack: str) -> list[Acknowledgement]:
+        """Warning acknowledgements (see :func:`acknowledge_warning`) in ``stack``."""
+        return [a for a in self.acknowledgements if a.stack == stack and a.annotation]
 
     def counts_by_rule(self) -> Counter[str]:
         """Unacknowledged findings per rule id."""
@@ -194,7 +245,15 @@ def read_acknowledgements(assembly_dir: str | Path) -> list[Acknowledgement]:
                 for key, reason in (entry.get("data") or {}).items():
                     finding_id = re.sub(r"^annotation::", "", key, flags=re.IGNORECASE)
                     found.append(
-                        Acknowledgement(_owning_stack(path, stacks), path, finding_id, reason)
+                        Acknowledgement(
+                            _owning_stack(path, stacks),
+                            path,
+                            finding_id,
+                            reason,
+                            # CDK records every acknowledgement as Annotation::<id>: a warning
+                            # is one whose id is not a nag finding.
+                            annotation=finding_id != key and not _FINDING_ID.fullmatch(finding_id),
+                        )
                     )
     return found
 

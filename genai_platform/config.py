@@ -30,12 +30,23 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from genai_platform.endpoint_services import (
     DEFAULT_INTERFACE_ENDPOINTS,
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
+)
+from genai_platform.regions import (
+    BUDGETS,
+    COST_ANOMALY_DETECTION,
+    GUARDRAIL_ENFORCEMENT,
+    GUARDRAILS,
+    INFERENCE_COMPONENTS,
+    SCALE_TO_ZERO,
+    feature_problem,
+    zone_problems,
 )
 
 __all__ = [
@@ -53,6 +64,7 @@ __all__ = [
     "NetworkConfig",
     "PlatformConfig",
     "TenantConfig",
+    "WarningAcknowledgementConfig",
     "default_config_text",
     "load_config",
     "parse_config",
@@ -385,7 +397,8 @@ class ModelsConfig(_Model):
     """
 
     approved: list[str] = Field(min_length=1)
-    """Approved foundation model ids and cross-region inference profile ids (us., eu., ...)."""
+    """Approved foundation model ids and cross-region inference profile ids (us., eu., ...);
+    ``geo.<model id>`` follows ``region`` (the profile of the region's own geography)."""
     aliases: dict[str, str] = Field(default_factory=dict)
     """Alias -> approved model id, e.g. ``chat = "us.anthropic..."`` (default none)."""
     default_alias: str | None = None
@@ -571,6 +584,23 @@ class LoggingConfig(_Model):
         return _check_retention(value)
 
 
+class WarningAcknowledgementConfig(_Model):
+    """One ``[[acknowledged_warnings]]`` entry: a construct warning kept on purpose.
+
+    Applied with :func:`genai_platform.compliance.acknowledge_warning` on the construct at
+    ``path`` (and its children); the reason is checked by the same rules when the stacks are
+    built.
+    """
+
+    path: str = Field(pattern=r"^[A-Za-z0-9][^\s]*$")
+    """Construct path of the construct that warns, as the check prints it
+    (``GenAiAccount/Budget``); the stack's name (``GenAiAccount``) covers the whole stack."""
+    id: str = Field(pattern=r"^[^\s]+$")
+    """The warning's id, printed as ``[ack: <id>]`` after its message."""
+    reason: str = Field(min_length=1)
+    """Why the platform may keep the warning (at least six words, specific)."""
+
+
 def _check_tag(key: str, value: str) -> None:
     if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", key) or key.lower().startswith("aws:"):
         raise ValueError(
@@ -592,7 +622,8 @@ class PlatformConfig(_Model):
     region: str
     """Region every stack is deployed to."""
     availability_zones: list[str]
-    """Two or three zones of ``region``, named explicitly so synth never looks them up."""
+    """Two or three zones of ``region`` (checked against the region's real zone names in
+    :data:`genai_platform.regions.ZONE_LETTERS`), named explicitly so synth never looks them up."""
     sandbox: bool = False
     """Allow one account id for several roles (single-account trial; default false)."""
     accounts: AccountsConfig
@@ -609,6 +640,9 @@ class PlatformConfig(_Model):
     api: ApiConfig = Field(default_factory=ApiConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
     """Application teams allowed to call the inference API (default none: no API is built)."""
+    acknowledged_warnings: list[WarningAcknowledgementConfig] = Field(default_factory=list)
+    """Construct warnings kept on purpose, each with a reason (default none: every warning
+    counts, and fails ``genai-platform check --strict``)."""
 
     @field_validator("name")
     @classmethod
@@ -636,12 +670,9 @@ class PlatformConfig(_Model):
             raise ValueError(f"{value!r} lists a zone twice")
         region = info.data.get("region")
         if region is not None:
-            foreign = [z for z in value if not re.fullmatch(re.escape(region) + r"[a-z]", z)]
-            if foreign:
-                raise ValueError(
-                    f"{foreign!r} not in region {region!r}; zones are named {region}a, "
-                    f"{region}b, ..."
-                )
+            problems = zone_problems(region, value)  # real zone names (genai_platform.regions)
+            if problems:
+                raise ValueError("; ".join(problems))
         return value
 
     @field_validator("accounts")
@@ -669,6 +700,51 @@ class PlatformConfig(_Model):
         if twice:
             raise ValueError(f"{twice!r} used by more than one endpoint; names must be unique")
         return value
+
+    @model_validator(mode="after")
+    def _region_offers_what_the_platform_uses(self) -> PlatformConfig:
+        """Guardrails, their enforcement, budgets, anomaly monitors and real-time endpoints
+        (inference components) exist only in some regions (:mod:`genai_platform.regions`).
+        Checked after the fields, so that the endpoints still count as names for ``[api]``."""
+        region = self.region
+        enforced = self.guardrail.enforcement.enabled
+        problems = [
+            problem
+            for feature, key, used, hint in (
+                (GUARDRAILS, "guardrail", True, "the platform guardrail is always built"),
+                (GUARDRAIL_ENFORCEMENT, "guardrail.enforcement.enabled", enforced, "set false"),
+                (BUDGETS, "budgets", True, "each account stack creates its budget"),
+                (
+                    COST_ANOMALY_DETECTION,
+                    "budgets",
+                    True,
+                    "each account stack creates a cost anomaly subscription",
+                ),
+            )
+            if used and (problem := feature_problem(feature, region, prop=key, hint=hint))
+        ]
+        for n, endpoint in enumerate(self.endpoints):
+            if endpoint.mode != "real-time":
+                continue
+            problem = feature_problem(
+                INFERENCE_COMPONENTS,
+                region,
+                prop=f"endpoints[{n}].mode",
+                hint=f"'real-time' ({endpoint.name}) hosts the model as an inference component; "
+                "use mode = 'async' there, or one of those regions",
+            )
+            if problem is None and endpoint.min_instances == 0:
+                problem = feature_problem(
+                    SCALE_TO_ZERO,
+                    region,
+                    prop=f"endpoints[{n}].min_instances",
+                    hint="set it to 1 or more",
+                )
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @field_validator("api")
     @classmethod
@@ -792,7 +868,7 @@ def _describe(error: Any) -> str:
         return f"{path}: unknown key (value {error['input']!r}){hint}"
     if kind == "value_error":
         message = str(error["msg"]).removeprefix("Value error, ")
-        return f"{path}: {message}"
+        return f"{path}: {message}" if loc else message  # whole-config checks name their keys
     return f"{path}: {error['input']!r} is not allowed: {error['msg']}"
 
 

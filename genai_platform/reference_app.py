@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aws_cdk as cdk
+from constructs import IConstruct
 
-from genai_platform.compliance import add_nag_packs
+from genai_platform.compliance import (
+    acknowledge_warning,
+    add_nag_packs,
+    warning_acknowledgement_problems,
+)
 from genai_platform.config import PlatformConfig
 from genai_platform.stacks import ApplicationAccountStack, DataAccountStack, GenAiAccountStack
 from genai_platform.stacks.genai_account import additional_models, invocation_logging_role_name
@@ -35,7 +40,7 @@ def build_platform(scope: cdk.App | cdk.Stage, config: PlatformConfig) -> Platfo
     """
     shared = config.shared_accounts
     genai = GenAiAccountStack(scope, "GenAiAccount", config=config)
-    return PlatformStacks(
+    stacks = PlatformStacks(
         application=ApplicationAccountStack(
             scope, "ApplicationAccount", config=config, anomaly_detection=not shared
         ),
@@ -43,6 +48,34 @@ def build_platform(scope: cdk.App | cdk.Stage, config: PlatformConfig) -> Platfo
         data=DataAccountStack(scope, "DataAccount", config=config, anomaly_detection=not shared),
         governance=_governance(scope, config, genai) if config.accounts.management else None,
     )
+    _acknowledge_warnings(scope, config)
+    return stacks
+
+
+def _acknowledge_warnings(scope: cdk.App | cdk.Stage, config: PlatformConfig) -> None:
+    """``[[acknowledged_warnings]]``: each on the construct its path names (checked first)."""
+    targets: list[IConstruct] = []
+    problems: list[str] = []
+    for n, entry in enumerate(config.acknowledged_warnings):
+        node: IConstruct | None = scope
+        for part in entry.path.split("/"):
+            node = node.node.try_find_child(part) if node is not None else None
+        if node is None:
+            stacks = ", ".join(c.node.id for c in scope.node.children)
+            problems.append(
+                f"acknowledged_warnings[{n}].path: {entry.path!r} names no construct of the "
+                f"platform; paths start with a stack ({stacks}) as the check prints them"
+            )
+        else:
+            targets.append(node)
+        problems += [
+            f"acknowledged_warnings[{n}].{p.replace('warning_id:', 'id:', 1)}"
+            for p in warning_acknowledgement_problems(entry.id, entry.reason)
+        ]
+    if problems:
+        raise ValueError("\n".join(problems))
+    for entry, node in zip(config.acknowledged_warnings, targets, strict=True):
+        acknowledge_warning(node, entry.id, entry.reason)
 
 
 def _governance(

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 
-from genai_platform.compliance import NAG_PACKS, acknowledge
+from genai_platform.compliance import NAG_PACKS, acknowledge, acknowledge_warning
 from tests.conftest import NagSynth
 
 REASON = "Queue holds throw-away test messages only, so a dead-letter queue adds nothing here."
@@ -67,3 +67,48 @@ def test_acknowledged_finding_leaves_report_and_is_counted(
     assert [(a.construct_path, a.finding_id) for a in acknowledged] == [
         ("Test/Bucket/Resource", "AwsSolutions-S10")
     ]
+
+
+@pytest.mark.parametrize(
+    ("warning_id", "expected"),
+    [
+        ("", r"warning_id: '' is not a warning id"),
+        ("two words", r"warning_id: 'two words' is not a warning id"),
+        ("AwsSolutions-SQS3", r"warning_id: 'AwsSolutions-SQS3' is a nag finding"),
+    ],
+)
+def test_acknowledge_warning_fails_when_the_id_is_not_a_warning_id(
+    stack: cdk.Stack, warning_id: str, expected: str
+) -> None:
+    queue = sqs.Queue(stack, "Q")
+    with pytest.raises(ValueError, match=expected):
+        acknowledge_warning(queue, warning_id, REASON)
+
+
+def test_acknowledge_warning_fails_without_a_real_reason(stack: cdk.Stack) -> None:
+    queue = sqs.Queue(stack, "Q")
+    with pytest.raises(ValueError, match=r"reason: 'n/a' does not explain"):
+        acknowledge_warning(queue, "acme:queue-warning", "n/a")
+
+
+def test_acknowledged_warning_leaves_the_assembly_and_is_recorded_with_its_reason(
+    nag_synth: Callable[[Callable[[cdk.Stack], object]], NagSynth],
+) -> None:
+    # GIVEN a construct that warns, and the warning acknowledged with a reason
+    def build(st: cdk.Stack) -> None:
+        queue = sqs.Queue(st, "Q", enforce_ssl=True)
+        cdk.Annotations.of(queue).add_warning_v2("acme:queue-warning", "queue warns")
+        acknowledge_warning(queue, "acme:queue-warning", REASON)
+
+    result = nag_synth(build)
+    # THEN no warning is left, and the report holds the acknowledgement as a warning's
+    metadata = (result.assembly_dir / "Test.metadata.json").read_text("utf-8")
+    assert "queue warns" not in metadata
+    [ack] = result.report.acknowledged_warnings_in("Test")
+    assert (ack.construct_path, ack.finding_id, ack.reason) == (
+        "Test/Q",
+        "acme:queue-warning",
+        REASON,
+    )
+    assert not ack.is_nag
+    assert all(not a.annotation for a in result.report.acknowledged_in("Test"))

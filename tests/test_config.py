@@ -254,3 +254,82 @@ def test_an_endpoint_may_name_its_host_ami_version(data: dict[str, Any]) -> None
     config = parse_config(data)
     assert config.endpoints[1].inference_ami_version == "al2023-ami-sagemaker-inference-gpu-4-1"
     assert config.endpoints[0].inference_ami_version is None
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@pytest.mark.parametrize(
+    ("region", "zones", "bad"),
+    [
+        ("us-east-1", ["us-east-1a", "us-east-1g"], "us-east-1g"),
+        ("eu-central-1", ["eu-central-1a", "eu-central-1d"], "eu-central-1d"),
+        ("ca-central-1", ["ca-central-1a", "ca-central-1c"], "ca-central-1c"),
+    ],
+)
+def test_fails_when_a_zone_is_not_a_real_zone_of_the_region(
+    data: dict[str, Any], region: str, zones: list[str], bad: str
+) -> None:
+    # GIVEN zones that look like the region's but do not exist there
+    data["region"], data["availability_zones"] = region, zones
+    data["endpoints"] = []
+    data["api"]["self_hosted"] = {}
+    data["api"]["fallbacks"] = {"chat": "fast"}
+    data["tenants"][0]["aliases"] = ["chat", "fast"]
+    # THEN refused, naming the zone and the region's real zones
+    [problem] = problems_of(data)
+    assert problem.startswith(f"availability_zones: [{bad!r}] not in region {region!r}; ")
+    assert f"the zones of {region} are {region}a" in problem
+
+
+def test_fails_when_real_time_endpoints_meet_a_region_without_inference_components(
+    data: dict[str, Any],
+) -> None:
+    # GIVEN the default config moved to Paris (no SageMaker inference components)
+    data["region"], data["availability_zones"] = "eu-west-3", ["eu-west-3a", "eu-west-3b"]
+    # THEN each real-time endpoint is refused by its key, and nothing else is reported
+    [problem] = problems_of(data)
+    assert problem.startswith(
+        "endpoints[0].mode: region 'eu-west-3' has no SageMaker inference components "
+        "(AWS::SageMaker::InferenceComponent); regions that have it: "
+    )
+    assert "endpoints[1].mode: region 'eu-west-3'" in problem
+    assert "use mode = 'async' there" in problem
+
+
+def test_async_endpoints_are_allowed_where_inference_components_are_not(
+    data: dict[str, Any],
+) -> None:
+    data["region"], data["availability_zones"] = "eu-west-3", ["eu-west-3a", "eu-west-3b"]
+    for endpoint in data["endpoints"]:
+        endpoint["mode"] = "async"
+        endpoint.pop("max_copies", None)
+        endpoint.pop("schedules", None)
+    config = parse_config(data)
+    assert [e.mode for e in config.endpoints] == ["async", "async"]
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [
+        # Stockholm: CloudFormation has no AWS::Budgets::Budget there.
+        ("eu-north-1", ["budgets: region 'eu-north-1' has no AWS Budgets in CloudFormation"]),
+        # Calgary: no guardrails, no enforcement, no budgets, no inference components.
+        (
+            "ca-west-1",
+            [
+                "guardrail: region 'ca-west-1' has no Bedrock guardrails",
+                "guardrail.enforcement.enabled: region 'ca-west-1' has no Bedrock account-level",
+                "budgets: region 'ca-west-1' has no AWS Budgets in CloudFormation",
+                "endpoints[0].mode: region 'ca-west-1' has no SageMaker inference components",
+            ],
+        ),
+    ],
+)
+def test_fails_naming_each_platform_resource_the_region_lacks(
+    data: dict[str, Any], region: str, expected: list[str]
+) -> None:
+    data["region"], data["availability_zones"] = region, [f"{region}a", f"{region}b"]
+    [problem] = problems_of(data)
+    for fragment in expected:
+        assert fragment in problem

@@ -21,9 +21,11 @@ from genai_platform.constructs.model_catalog import (
     KNOWN_MODELS,
     PROFILE_REGION_WARNING_ID,
     PROFILE_REGIONS,
+    ApprovedModel,
     ModelCatalog,
     ModelSpec,
     parse_model_id,
+    warn_profile_outside_geography,
 )
 from tests.conftest import TEST_ENV, NagSynth
 
@@ -279,15 +281,111 @@ def test_additional_models_extend_the_table() -> None:
     assert catalog.model("us.acme.writer-v1:0").spec == spec
 
 
-def test_profile_outside_its_geography_gets_a_warning() -> None:
+def test_fails_when_a_profile_is_outside_the_stack_regions_geography() -> None:
     # GIVEN an EU profile approved in a us-east-1 stack
     stack = _stack()
-    ModelCatalog(stack, "Models", models=["eu.amazon.nova-pro-v1:0"])
-    # THEN a warning says Bedrock does not offer it there
+    # WHEN the catalogue is built THEN it is refused, naming what us-east-1 can call instead
+    with pytest.raises(
+        ValueError,
+        match=r"models: 'eu.amazon.nova-pro-v1:0' is a eu. inference profile, callable only "
+        r"from eu-central-1.*not from us-east-1; from us-east-1 use 'us.amazon.nova-pro-v1:0' "
+        r"\(or 'geo.amazon.nova-pro-v1:0', which follows the region\)",
+    ):
+        ModelCatalog(stack, "Models", models=["eu.amazon.nova-pro-v1:0"])
+    assert stack.node.try_find_child("Models") is None
+
+
+def test_warning_helper_names_the_profile_and_its_geography() -> None:
+    # GIVEN the public helper for constructs that only warn
+    stack = _stack()
+    model = ApprovedModel("eu.amazon.nova-pro-v1:0", NOVA_PRO, "eu", KNOWN_MODELS[NOVA_PRO])
+    # WHEN it warns THEN the warning carries the profile and the region
+    warn_profile_outside_geography(stack, model, "us-east-1")
     Annotations.from_stack(stack).has_warning(
-        "/Test/Models", Match.string_like_regexp("eu.amazon.nova-pro-v1:0 is a eu inference")
+        "/Test", Match.string_like_regexp("eu.amazon.nova-pro-v1:0 is a eu inference")
     )
     assert PROFILE_REGION_WARNING_ID.startswith("genai-platform:")
+
+
+# --------------------------------------------------------------------------- regions
+
+GEO_SONNET = f"geo.{SONNET}"
+GEO_NOVA_LITE = "geo.amazon.nova-lite-v1:0"
+
+
+@pytest.mark.parametrize(
+    ("region", "sonnet", "nova_lite"),
+    [
+        ("us-east-1", f"us.{SONNET}", "us.amazon.nova-lite-v1:0"),
+        ("eu-central-1", f"eu.{SONNET}", "eu.amazon.nova-lite-v1:0"),
+        # Sydney: Claude has an Australian profile (narrower than apac), Nova only apac.
+        ("ap-southeast-2", f"au.{SONNET}", "apac.amazon.nova-lite-v1:0"),
+        ("ap-northeast-1", f"jp.{SONNET}", "apac.amazon.nova-lite-v1:0"),
+    ],
+)
+def test_geo_ids_resolve_to_the_profile_of_the_regions_geography(
+    region: str, sonnet: str, nova_lite: str
+) -> None:
+    # GIVEN region-independent ids and an alias on one of them
+    catalog = ModelCatalog(
+        _stack(region),
+        "Models",
+        models=[GEO_SONNET, GEO_NOVA_LITE, TITAN_EMBED],
+        aliases={"chat": GEO_SONNET},
+        default_alias="chat",
+    )
+    # THEN the catalogue holds the region's profiles, aliases included
+    assert catalog.models == (sonnet, nova_lite, TITAN_EMBED)
+    assert catalog.resolve("chat") == sonnet
+    arns = _literal(cdk.Stack.of(catalog), catalog.model_arns("chat"))
+    assert arns[0] == _profile(region, sonnet)
+
+
+def test_fails_when_a_geo_id_has_no_profile_in_the_regions_geography() -> None:
+    # GIVEN Claude Sonnet 4.5 (profiles us, eu, jp, au, global) in Sao Paulo
+    # WHEN built THEN refused, naming the global profile as what would work
+    with pytest.raises(
+        ValueError,
+        match=rf"models: '{GEO_SONNET}' needs an inference profile of sa-east-1's geography, "
+        rf"but {SONNET} has profiles in au., eu., global., jp., us. only; use 'global.{SONNET}'",
+    ):
+        ModelCatalog(_stack("sa-east-1"), "Models", models=[GEO_SONNET])
+
+
+def test_fails_when_a_geo_id_meets_an_unresolved_region() -> None:
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    with pytest.raises(ValueError, match=rf"models: '{GEO_SONNET}' follows the stack's region"):
+        ModelCatalog(stack, "Models", models=[GEO_SONNET])
+
+
+def test_fails_when_an_in_region_model_is_not_offered_in_the_region() -> None:
+    # GIVEN Nova Lite in-region in Frankfurt, where Bedrock serves it through profiles only
+    # WHEN built THEN refused, naming the EU profile that Frankfurt can call
+    with pytest.raises(
+        ValueError,
+        match=r"models: 'amazon.nova-lite-v1:0' is invoked in-region, but Bedrock does not "
+        r"offer amazon.nova-lite-v1:0 in eu-central-1 \(in-region: .*eu-west-2.*\); from "
+        r"eu-central-1 use 'eu.amazon.nova-lite-v1:0'",
+    ):
+        ModelCatalog(_stack("eu-central-1"), "Models", models=["amazon.nova-lite-v1:0"])
+
+
+def test_in_region_model_is_approved_where_bedrock_offers_it_in_region() -> None:
+    catalog = ModelCatalog(_stack("eu-west-2"), "Models", models=["amazon.nova-lite-v1:0"])
+    assert catalog.models == ("amazon.nova-lite-v1:0",)
+
+
+def test_additional_models_are_trusted_in_any_region() -> None:
+    # GIVEN a model the user describes (say, AWS added a region before the table knew)
+    spec = ModelSpec("amazon", "multimodal", frozenset({"eu"}))
+    catalog = ModelCatalog(
+        _stack("eu-central-1"),
+        "Models",
+        models=["amazon.nova-lite-v1:0"],
+        additional_models={"amazon.nova-lite-v1:0": spec},
+    )
+    # THEN the in-region check defers to the user's description
+    assert catalog.models == ("amazon.nova-lite-v1:0",)
 
 
 # --------------------------------------------------------------------------- aliases

@@ -53,6 +53,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
+from genai_platform import regions
+
 __all__ = [
     "CREDENTIAL_PII_TYPES",
     "DEFAULT_BLOCKED_INPUT_MESSAGE",
@@ -1139,6 +1141,7 @@ def _validate_guardrail(
         *_check_choice("tier", tier, "GuardrailContentFiltersTierName", "guardrail tier"),
         *_check_profile(stack, str(tier), cross_region_profile, cross_region_profile_regions),
     ]
+    problems += _region_problems(stack, regions.GUARDRAILS)
     if not isinstance(profanity_filter, bool):
         problems.append(f"profanity_filter: {profanity_filter!r} is not True or False")
     if version_removal_policy not in (cdk.RemovalPolicy.DESTROY, cdk.RemovalPolicy.RETAIN):
@@ -1188,6 +1191,14 @@ def _check_models(prop: str, models: object, shape: str) -> tuple[list[str], lis
     return [m for m in resolved if isinstance(m, str)], problems
 
 
+def _region_problems(stack: cdk.Stack, feature: regions.RegionalFeature) -> list[str]:
+    """The stack's region must offer ``feature`` (see :mod:`genai_platform.regions`)."""
+    if cdk.Token.is_unresolved(stack.region):
+        return []
+    problem = regions.feature_problem(feature, stack.region, prop="scope")
+    return [problem] if problem else []
+
+
 def _validate_enforcement(
     *,
     scope: Construct,
@@ -1234,6 +1245,7 @@ def _validate_enforcement(
         if not _is_token(value) and value not in _enum("SelectiveGuardingMode"):
             problems.append(f"{prop}: {value!r} is not a guarding mode; allowed: {_allowed(modes)}")
     stack = cdk.Stack.of(scope)
+    problems += _region_problems(stack, regions.GUARDRAIL_ENFORCEMENT)
     if isinstance(guardrail, Guardrail):
         home = cdk.Stack.of(guardrail)
         for part, here, there in (

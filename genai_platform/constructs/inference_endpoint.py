@@ -67,6 +67,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from genai_platform import regions
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs import accelerators
 from genai_platform.constructs.accelerators import AcceleratorKind, InstanceSpec
@@ -1767,6 +1768,8 @@ def _plan(
             "min_instances must be <= max_instances"
         )
 
+    problems += _region_problems(stack.region, real_time=real_time, min_instances=min_instances)
+
     real_time_only = {
         "devices_per_copy": devices_per_copy,
         "memory_per_copy_mib": memory_per_copy_mib,
@@ -1908,6 +1911,25 @@ def _plan(
         ),
         problems,
     )
+
+
+def _region_problems(region: str, *, real_time: bool, min_instances: object) -> list[str]:
+    """Inference components and scale to zero exist only in some regions (see
+    ``genai_platform.regions.INFERENCE_COMPONENTS`` and ``SCALE_TO_ZERO``)."""
+    if cdk.Token.is_unresolved(region) or not real_time:
+        return []
+    problem = regions.feature_problem(
+        regions.INFERENCE_COMPONENTS,
+        region,
+        prop="mode",
+        hint="EndpointMode.REAL_TIME hosts the model as an inference component; use "
+        "EndpointMode.ASYNC there, or one of those regions",
+    )
+    if problem is None and min_instances == 0:
+        problem = regions.feature_problem(
+            regions.SCALE_TO_ZERO, region, prop="min_instances", hint="set min_instances >= 1"
+        )
+    return [problem] if problem else []
 
 
 def _model_key_ok(key: str) -> bool:

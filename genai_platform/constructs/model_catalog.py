@@ -13,6 +13,13 @@ Every id is checked against :data:`KNOWN_MODELS`, a table of real model ids with
 provider, modality and the profile geographies AWS offers them in; an id the table does not
 have yet goes in ``additional_models`` (see :class:`ModelSpec`).
 
+Region portability: ``geo.<model id>`` stands for the inference profile of the stack region's
+own geography and is resolved at synth (``geo.amazon.nova-lite-v1:0`` is
+``us.amazon.nova-lite-v1:0`` in us-east-1 and ``eu.amazon.nova-lite-v1:0`` in eu-central-1).
+An id the stack's region cannot invoke (a profile of another geography, a foundation model
+Bedrock does not offer in-region there per :data:`genai_platform.regions.FOUNDATION_MODEL_REGIONS`)
+is refused, naming the ids that would work.
+
 What IAM needs for each approved id (:meth:`ModelCatalog.model_arns`):
 
 * foundation model: ``arn:<partition>:bedrock:<region>::foundation-model/<id>`` (no account);
@@ -89,6 +96,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from genai_platform import regions
+
 __all__ = [
     "EMBED_ACTIONS",
     "GUARDRAIL_CONDITION_KEY",
@@ -98,6 +107,7 @@ __all__ = [
     "MAX_MANAGED_POLICY_CHARACTERS",
     "PROFILE_REGIONS",
     "PROFILE_REGION_WARNING_ID",
+    "REGION_INDEPENDENT_PREFIX",
     "ApprovedModel",
     "Geography",
     "GuardrailReference",
@@ -108,6 +118,8 @@ __all__ = [
     "foundation_model_arn",
     "inference_profile_arn",
     "parse_model_id",
+    "region_problems",
+    "resolve_region_independent",
     "warn_profile_outside_geography",
 ]
 
@@ -169,7 +181,11 @@ PROFILE_REGIONS: Mapping[Geography, tuple[str, ...]] = MappingProxyType(
     }
 )
 
-#: Warning id added when a geographic profile is approved in a region outside its geography.
+#: Prefix of a region-independent id: ``geo.<model id>`` is resolved at synth to the inference
+#: profile of the stack region's own geography (``us.``, ``eu.``, ``apac.``, ``jp.`` or ``au.``).
+REGION_INDEPENDENT_PREFIX = "geo"
+
+#: Warning id of :func:`warn_profile_outside_geography`.
 PROFILE_REGION_WARNING_ID = "genai-platform:model-catalog-profile-region"
 
 
@@ -515,11 +531,17 @@ class ModelCatalog(Construct):
         Args:
             models: Approved model ids: foundation model ids (``amazon.titan-embed-text-v2:0``)
                 and cross-region inference profile ids (``us.``, ``eu.``, ``apac.``, ``jp.``,
-                ``au.`` or ``global.`` + a foundation model id offered in that geography).
+                ``au.`` or ``global.`` + a foundation model id offered in that geography), or
+                region-independent ``geo.`` ids, resolved here to the profile of the stack
+                region's own geography (:func:`resolve_region_independent`).
                 Each must be in :data:`KNOWN_MODELS` or ``additional_models``; at least one;
                 no repeats; plain strings (not tokens: the IAM written depends on the id).
+                Each must be invocable from the stack's region (:func:`region_problems`): a
+                geographic profile from its geography, a foundation model where Bedrock
+                offers it in-region.
             aliases: Short names callers may use instead of an id, each mapping to one of
-                ``models``, e.g. ``{"chat": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}``.
+                ``models`` (a ``geo.`` target is resolved like the model), e.g.
+                ``{"chat": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}``.
                 Names are 1-64 letters, digits, ``_``, ``.`` or ``-`` and must not be an
                 approved id themselves. Default: no aliases; callers name approved ids.
             default_alias: The alias :meth:`resolve` answers when asked for no model; one of
@@ -533,9 +555,15 @@ class ModelCatalog(Construct):
             ValueError: listing every invalid prop, its value and what is allowed.
         """
         path = "/".join(p for p in (scope.node.path, id) if p)
-        approved, problems = approve_models(models, additional_models)
+        region = cdk.Stack.of(scope).region
+        models, aliases, problems = resolve_region_independent(
+            models, aliases, region, additional_models
+        )
+        approved, approval_problems = approve_models(models, additional_models)
+        problems += approval_problems
         listed = models if isinstance(models, Sequence) and not isinstance(models, str) else []
         problems += _check_aliases(aliases, listed, default_alias)
+        problems += region_problems(approved, region, additional_models)
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise ValueError(
@@ -554,7 +582,6 @@ class ModelCatalog(Construct):
         self._guardrails: dict[str, str] = {}
         self._invoke_grants: dict[str, iam.Grant] = {}
         self._embed_grants: dict[str, iam.Grant] = {}
-        self._warn_about_profile_regions(stack.region)
 
     # ------------------------------------------------------------------ attributes
 
@@ -934,18 +961,11 @@ class ModelCatalog(Construct):
                 f"({len(problems)} problems):\n{lines}"
             )
 
-    def _warn_about_profile_regions(self, region: str) -> None:
-        """Geographic profiles are offered only in their geography's regions."""
-        if cdk.Token.is_unresolved(region):
-            return
-        for model in self._approved.values():
-            if not model.offered_in(region):
-                warn_profile_outside_geography(self, model, region)
-
 
 def warn_profile_outside_geography(scope: Construct, model: ApprovedModel, region: str) -> None:
     """Warn (``PROFILE_REGION_WARNING_ID``) that a geographic profile is approved for a region
-    outside its geography, where Bedrock does not offer it."""
+    outside its geography, where Bedrock does not offer it. (``ModelCatalog`` itself refuses
+    such a profile with a ValueError; see :func:`region_problems`.)"""
     regions = PROFILE_REGIONS.get(model.geography or "global", ())
     cdk.Annotations.of(scope).add_warning_v2(
         f"{PROFILE_REGION_WARNING_ID}:{model.model_id}",
@@ -1149,4 +1169,130 @@ def _check_aliases(
         problems.append(
             f"default_alias: {default_alias!r} is not one of the aliases {sorted(aliases)!r}"
         )
+    return problems
+
+
+# ---------------------------------------------------------------------- regions
+
+
+def _own_geographies(spec: ModelSpec, region: str) -> list[Geography]:
+    """The model's profile geographies that include ``region``, narrowest first."""
+    fitting = [
+        g for g in spec.profile_geographies if g != "global" and region in PROFILE_REGIONS[g]
+    ]
+    return sorted(fitting, key=lambda g: (len(PROFILE_REGIONS[g]), g))
+
+
+def resolve_region_independent(
+    models: Sequence[str],
+    aliases: Mapping[str, str] | None,
+    region: str,
+    additional_models: Mapping[str, ModelSpec] | None = None,
+) -> tuple[Sequence[str], Mapping[str, str] | None, list[str]]:
+    """Replace each ``geo.<model id>`` (in ``models`` and as an alias target) by the inference
+    profile of ``region``'s own geography: the narrowest of the model's profile geographies
+    that includes the region (``jp.`` or ``au.`` before ``apac.``).
+
+    Returns the models, the aliases and the problems (a ``geo.`` id whose model has no
+    profile in the region's geography, or a region that is a token); other values pass
+    through untouched for :func:`approve_models` to check.
+    """
+    if isinstance(models, str) or not isinstance(models, Sequence):
+        return models, aliases, []
+    table = {
+        **KNOWN_MODELS,
+        **(additional_models if isinstance(additional_models, Mapping) else {}),
+    }
+    prefix = f"{REGION_INDEPENDENT_PREFIX}."
+    resolved: dict[str, str] = {}
+    problems: list[str] = []
+    for model_id in models:
+        if not isinstance(model_id, str) or not model_id.startswith(prefix):
+            continue
+        base = model_id[len(prefix) :]
+        spec = table.get(base)
+        if spec is None:
+            continue  # approve_models names the unknown model
+        if cdk.Token.is_unresolved(region):
+            problems.append(
+                f"models: {model_id!r} follows the stack's region, which is unresolved (an "
+                "environment-agnostic stack); give the stack an explicit region or name the "
+                "profile (us., eu., apac., jp., au. or global.)"
+            )
+            continue
+        own = _own_geographies(spec, region)
+        if own:
+            resolved[model_id] = f"{own[0]}.{base}"
+            continue
+        offered = sorted(spec.profile_geographies)
+        problems.append(
+            f"models: {model_id!r} needs an inference profile of {region}'s geography, but "
+            + (
+                f"{base} has profiles in {', '.join(g + '.' for g in offered)} only"
+                if offered
+                else f"{base} has no inference profile"
+            )
+            + (
+                f"; use 'global.{base}' (callable from any Bedrock region)"
+                if "global" in offered
+                else f"; use {base!r} in-region where offered, another model, or another region"
+            )
+        )
+    if not resolved:
+        return models, aliases, problems
+    new_models = [resolved.get(m, m) if isinstance(m, str) else m for m in models]
+    new_aliases = (
+        {a: resolved.get(t, t) if isinstance(t, str) else t for a, t in aliases.items()}
+        if isinstance(aliases, Mapping)
+        else aliases
+    )
+    return new_models, new_aliases, problems
+
+
+def region_problems(
+    models: Iterable[ApprovedModel],
+    region: str,
+    additional_models: Mapping[str, ModelSpec] | None = None,
+) -> list[str]:
+    """Approved models that cannot be invoked from ``region``, one line each naming the id and
+    what would work there.
+
+    * A geographic profile is callable from its geography's regions only
+      (:data:`PROFILE_REGIONS`); ``global.`` profiles from any region.
+    * A foundation model id is invoked in the region itself: it must be one of the model's
+      in-region regions in :data:`genai_platform.regions.FOUNDATION_MODEL_REGIONS`. Models
+      that table lacks, and models described in ``additional_models``, are not checked.
+    """
+    if cdk.Token.is_unresolved(region):
+        return []
+    own_specs = additional_models if isinstance(additional_models, Mapping) else {}
+    problems: list[str] = []
+    for model in models:
+        base = model.base_model_id
+        own = _own_geographies(model.spec, region)
+        alternatives = [f"{g}.{base}" for g in own]
+        if "global" in model.spec.profile_geographies:
+            alternatives.append(f"global.{base}")
+        would_work = (
+            f"; from {region} use {' or '.join(repr(a) for a in alternatives)}"
+            if alternatives
+            else f"; {base} has no profile {region} can call"
+        )
+        if model.geography is None:
+            in_region = regions.FOUNDATION_MODEL_REGIONS.get(base)
+            if base in own_specs or in_region is None or region in in_region:
+                continue
+            problems.append(
+                f"models: {model.model_id!r} is invoked in-region, but Bedrock does not offer "
+                f"{base} in {region} (in-region: {', '.join(sorted(in_region))})" + would_work
+            )
+        elif not model.offered_in(region):
+            geography_regions = ", ".join(PROFILE_REGIONS[model.geography])
+            problems.append(
+                f"models: {model.model_id!r} is a {model.geography}. inference profile, callable "
+                f"only from {geography_regions}, not from {region}"
+                + would_work
+                + f" (or '{REGION_INDEPENDENT_PREFIX}.{base}', which follows the region)"
+                * bool(own)
+            )
     return problems
