@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,30 @@ def lint_template(template_file: Path, *, region: str) -> list[LintIssue]:
     ]
 
 
+def nested_templates(assembly_dir: Path, artifact_id: str) -> list[Path]:
+    """The templates of a stack's nested stacks: the ``*.nested.template.json`` file assets of
+    the stack's asset manifest (``<artifact id>.assets.json``), nested ones of those included."""
+    manifest = assembly_dir / f"{artifact_id}.assets.json"
+    if not manifest.is_file():
+        return []
+    files = json.loads(manifest.read_text("utf-8")).get("files", {})
+    found = []
+    for entry in files.values():
+        path = entry.get("source", {}).get("path", "")
+        nested = isinstance(path, str) and path.endswith(".nested.template.json")
+        if nested and (assembly_dir / path).is_file():
+            found.append(assembly_dir / path)
+    return sorted(found)
+
+
+def _lint_labelled(file: Path, stack_file: Path, region: str) -> list[LintIssue]:
+    """cfn-lint issues of ``file``; a nested template's paths start with its file name."""
+    issues = lint_template(file, region=region)
+    if file == stack_file:
+        return issues
+    return [replace(issue, path=f"{file.name}:{issue.path}") for issue in issues]
+
+
 def _stack_artifacts(assembly_dir: Path) -> list[dict[str, Any]]:
     manifest = json.loads((assembly_dir / "manifest.json").read_text("utf-8"))
     stacks = []
@@ -245,7 +269,11 @@ def summarize(assembly_dir: Path, report: NagReport) -> list[StackSummary]:
                 resources=len(template.get("Resources", {})),
                 findings=report.for_stack(name),
                 acknowledged=len(report.acknowledged_in(name)),
-                lint=lint_template(template_file, region=region or "us-east-1"),
+                lint=[
+                    issue
+                    for file in (template_file, *nested_templates(assembly_dir, artifact["id"]))
+                    for issue in _lint_labelled(file, template_file, region or "us-east-1")
+                ],
                 annotations=read_annotations(assembly_dir, artifact),
                 acknowledged_warnings=report.acknowledged_warnings_in(name),
             )
