@@ -20,7 +20,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml package.json package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,sagemaker]'
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

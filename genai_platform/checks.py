@@ -1,9 +1,13 @@
-"""Synth-and-nag-and-lint checks over the reference app, shared by the CLI and the tests.
+"""Synth-and-nag-and-lint checks over the reference app or any CDK app, shared by the CLI and
+the tests.
 
 :func:`run_checks` synthesizes the reference app for a config into an output directory with the
 three nag packs attached, reads the nag report, runs cfn-lint over every stack template, reads
 every warning and error annotation the constructs left in the assembly, and returns one
-:class:`StackSummary` per stack.
+:class:`StackSummary` per stack. :func:`check_app` does the same for a team's own CDK app run as
+a command (as ``cdk synth`` runs it: ``CDK_OUTDIR`` names the output directory), and
+:func:`check_assembly` for an assembly already synthesized. Both need the nag packs attached in
+the app: one line, ``genai_platform.add_nag_packs(app)``, before ``app.synth()``.
 
 A stack passes with no unacknowledged nag finding, no cfn-lint error and no error annotation;
 in strict mode also with no unacknowledged warning annotation. A warning acknowledged with
@@ -14,23 +18,44 @@ counted, with its reason, among the acknowledged warnings.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from genai_platform.compliance import Acknowledgement, NagFinding, NagReport
+from genai_platform.compliance import (
+    NAG_PACKS_MARKER,
+    Acknowledgement,
+    NagFinding,
+    NagReport,
+    read_nag_report,
+)
 from genai_platform.config import PlatformConfig
 
 __all__ = [
     "Annotation",
+    "AppCheckError",
     "CheckResult",
     "LintIssue",
     "StackSummary",
+    "check_app",
+    "check_assembly",
     "lint_template",
     "read_annotations",
+    "read_logical_ids",
     "run_checks",
 ]
+
+#: Receives one line per long step (the CLI prints them to stderr).
+Progress = Callable[[str], None]
+
+
+class AppCheckError(Exception):
+    """A team app or assembly could not be checked (not a finding: the input is unusable)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,8 @@ class StackSummary:
     lint: list[LintIssue]
     annotations: list[Annotation] = field(default_factory=list)
     acknowledged_warnings: list[Acknowledgement] = field(default_factory=list)
+    logical_ids: dict[str, str] = field(default_factory=dict)
+    """Construct path (without the leading ``/``) to the CloudFormation logical id."""
 
     @property
     def warnings(self) -> list[Annotation]:
@@ -254,11 +281,31 @@ def read_annotations(assembly_dir: Path, artifact: dict[str, Any]) -> list[Annot
     ]
 
 
-def summarize(assembly_dir: Path, report: NagReport) -> list[StackSummary]:
+def read_logical_ids(assembly_dir: Path, artifact: dict[str, Any]) -> dict[str, str]:
+    """Construct path to logical id (``aws:cdk:logicalId`` metadata) of one stack artifact."""
+    metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata", {}))
+    extra = artifact.get("additionalMetadataFile")
+    if extra and (assembly_dir / extra).exists():
+        for path, entries in json.loads((assembly_dir / extra).read_text("utf-8")).items():
+            metadata.setdefault(path, []).extend(entries)
+    return {
+        path.lstrip("/"): str(entry["data"])
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry.get("type") == "aws:cdk:logicalId"
+    }
+
+
+def summarize(
+    assembly_dir: Path, report: NagReport, *, progress: Progress | None = None
+) -> list[StackSummary]:
     """One summary per stack of a synthesized assembly (lints each template)."""
     summaries = []
-    for artifact in _stack_artifacts(assembly_dir):
+    artifacts = _stack_artifacts(assembly_dir)
+    for n, artifact in enumerate(artifacts, 1):
         name = artifact.get("displayName", artifact["id"])
+        if progress is not None:
+            progress(f"cfn-lint: stack {n} of {len(artifacts)}: {name}")
         template_file = assembly_dir / artifact["properties"]["templateFile"]
         template = json.loads(template_file.read_text("utf-8"))
         region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
@@ -276,6 +323,7 @@ def summarize(assembly_dir: Path, report: NagReport) -> list[StackSummary]:
                 ],
                 annotations=read_annotations(assembly_dir, artifact),
                 acknowledged_warnings=report.acknowledged_warnings_in(name),
+                logical_ids=read_logical_ids(assembly_dir, artifact),
             )
         )
     return summaries
@@ -292,3 +340,100 @@ def run_checks(config: PlatformConfig, outdir: str | Path, *, strict: bool = Fal
     app = build_reference_app(config, outdir=str(outdir), nag=True)
     assembly_dir, report = synth_and_report(app)
     return CheckResult(assembly_dir, report, summarize(assembly_dir, report), strict=strict)
+
+
+_ADD_PACKS = (
+    "attach the nag packs in the app with one line before app.synth(): "
+    "genai_platform.add_nag_packs(app)"
+)
+
+
+def _has_marker(node: Any) -> bool:
+    children = node.get("children", {}) if isinstance(node, dict) else {}
+    return NAG_PACKS_MARKER in children or any(_has_marker(c) for c in children.values())
+
+
+def packs_attached(assembly_dir: Path) -> bool:
+    """Whether :func:`~genai_platform.compliance.add_nag_packs` ran on the app that wrote
+    ``assembly_dir`` (its marker construct is in ``tree.json``, and a report was written)."""
+    tree_file = assembly_dir / "tree.json"
+    if not (assembly_dir / "validation-report.json").is_file() or not tree_file.is_file():
+        return False
+    return _has_marker(json.loads(tree_file.read_text("utf-8")).get("tree", {}))
+
+
+def check_assembly(
+    assembly_dir: str | Path, *, strict: bool = False, progress: Progress | None = None
+) -> CheckResult:
+    """Check an assembly already synthesized (``cdk.out``) with the nag packs attached.
+
+    Raises :class:`AppCheckError` when ``assembly_dir`` is no cloud assembly or holds no nag
+    report (the packs were not attached).
+    """
+    root = Path(assembly_dir)
+    if not (root / "manifest.json").is_file():
+        raise AppCheckError(
+            f"--assembly: {str(root)!r} is not a cloud assembly (no manifest.json); give the "
+            "directory `cdk synth` wrote (cdk.out by default)"
+        )
+    if not packs_attached(root):
+        raise AppCheckError(
+            f"--assembly: {str(root)!r} was synthesized without the nag packs (no "
+            f"{NAG_PACKS_MARKER} in tree.json, or no validation-report.json); {_ADD_PACKS}"
+        )
+    report = read_nag_report(root)
+    return CheckResult(root, report, summarize(root, report, progress=progress), strict=strict)
+
+
+def check_app(
+    command: str,
+    outdir: str | Path,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+    timeout_seconds: float = 900.0,
+) -> CheckResult:
+    """Run a CDK app ``command`` (``"python my_app.py"``) as ``cdk synth`` does, then check the
+    assembly it writes to ``outdir`` (passed as ``CDK_OUTDIR``).
+
+    The app must attach the nag packs (``add_nag_packs(app)``). An app that fails because nag
+    findings are unacknowledged still wrote its assembly: that is a result, not an error. Raises
+    :class:`AppCheckError` when the command cannot run, fails otherwise, or writes no assembly.
+    """
+    out = Path(outdir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("manifest.json", "validation-report.json"):
+        (out / stale).unlink(missing_ok=True)  # never read a previous run's results
+    env = {**os.environ, "CDK_OUTDIR": str(out)}
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise AppCheckError(f"--app: {command!r} is not a command line: {error}") from error
+    if not argv:
+        raise AppCheckError("--app: '' is empty; give the app's command, e.g. 'python app.py'")
+    if progress is not None:
+        progress(f"synthesizing: {command} (CDK_OUTDIR={out})")
+    try:
+        completed = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=timeout_seconds, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AppCheckError(f"--app: {command!r} could not run: {error}") from error
+    failed_on_findings = "ValidationFailed" in completed.stderr or (
+        "Validation failed" in completed.stderr
+    )
+    if completed.returncode != 0 and not (
+        failed_on_findings and (out / "validation-report.json").is_file()
+    ):
+        tail = "\n".join(completed.stderr.strip().splitlines()[-20:])
+        raise AppCheckError(
+            f"--app: {command!r} exited with status {completed.returncode}:\n{tail}"
+        )
+    if not (out / "manifest.json").is_file():
+        raise AppCheckError(
+            f"--app: {command!r} wrote no cloud assembly to {out}; the app must call "
+            "app.synth() (a cdk.App() reads CDK_OUTDIR)"
+        )
+    if not packs_attached(out):
+        raise AppCheckError(f"--app: {command!r} synthesized without the nag packs; {_ADD_PACKS}")
+    return check_assembly(out, strict=strict, progress=progress)

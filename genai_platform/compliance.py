@@ -21,6 +21,7 @@ from constructs import IConstruct
 
 __all__ = [
     "NAG_PACKS",
+    "NAG_PACKS_MARKER",
     "Acknowledgement",
     "NagFinding",
     "NagReport",
@@ -61,13 +62,23 @@ _MIN_REASON_WORDS = 6
 
 _ACK_METADATA = "aws:cdk:acknowledged-rules"
 
+#: The id of the empty construct :func:`add_nag_packs` adds to the app or stage, so a check of
+#: an assembly can tell (from ``tree.json``) that the packs ran: a clean run writes no report.
+NAG_PACKS_MARKER = "GenAiPlatformNagPacks"
+
 
 def add_nag_packs(scope: cdk.Stage, *, verbose: bool = False) -> None:
     """Register the AwsSolutions, NIST 800-53 rev 5 and HIPAA Security packs on an app or stage.
 
-    ``verbose`` adds each rule's explanation to the report (default off).
+    ``verbose`` adds each rule's explanation to the report (default off). An empty construct
+    with the id :data:`NAG_PACKS_MARKER` records in the assembly's tree that the packs ran
+    (``genai-platform check --app/--assembly`` looks for it).
     """
     from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+    from constructs import Construct
+
+    if scope.node.try_find_child(NAG_PACKS_MARKER) is None:
+        Construct(scope, NAG_PACKS_MARKER)
 
     cdk.Validations.of(scope).add_plugins(
         AwsSolutionsChecks(scope, verbose=verbose),

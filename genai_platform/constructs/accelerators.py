@@ -14,7 +14,10 @@ about hardware before anything is deployed:
 * :func:`resolve_image`: the ECR image URI of a framework version in a region, resolved
   offline from the image catalogue that ships with the ``sagemaker-core`` package
   (``sagemaker.core.image_uris.retrieve``). The package takes about two seconds to import,
-  so it is imported on first use only, and answers are cached.
+  so it is imported on first use only, and answers are cached. It is an optional extra
+  (``pip install 'genai-platform[sagemaker]'``, which ``make`` installs): without it an
+  endpoint that needs the catalogue (no explicit ``image_uri``) fails with
+  :class:`ImageCatalogueUnavailableError`, which names the extra.
 * :func:`image_kind`: whether an explicit image URI is a Neuron or a CUDA image, when its
   name says so.
 * :data:`INFERENCE_AMIS` / :func:`choose_inference_ami` / :func:`inference_ami_problem`: the
@@ -57,6 +60,7 @@ __all__ = [
     "INSTANCE_TYPES",
     "NEURON_FRAMEWORKS",
     "AcceleratorKind",
+    "ImageCatalogueUnavailableError",
     "ImageResolutionError",
     "InferenceAmi",
     "InstanceSpec",
@@ -350,14 +354,44 @@ class ImageResolutionError(ValueError):
     """The image catalogue has no image for a framework, version, region and instance type."""
 
 
+#: The optional extra that installs the image catalogue, and the distribution it brings.
+CATALOGUE_EXTRA = "sagemaker"
+CATALOGUE_DISTRIBUTION = "sagemaker-core"
+
+
+class ImageCatalogueUnavailableError(ImportError):
+    """The SageMaker image catalogue (the ``sagemaker`` extra) is not installed."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(
+            "the SageMaker container-image catalogue is not installed ("
+            f"{cause}): an InferenceEndpoint without image_uri resolves its serving image "
+            f"from it; install the optional extra with pip install "
+            f"'genai-platform[{CATALOGUE_EXTRA}]' (it brings {CATALOGUE_DISTRIBUTION}), "
+            "or pass image_uri explicitly"
+        )
+
+
 def sdk_version() -> str:
-    """The installed ``sagemaker-core`` version (whose image catalogue is used)."""
-    return importlib.metadata.version("sagemaker-core")
+    """The installed ``sagemaker-core`` version (whose image catalogue is used).
+
+    Raises :class:`ImageCatalogueUnavailableError` when the ``sagemaker`` extra is missing.
+    """
+    try:
+        return importlib.metadata.version(CATALOGUE_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError as error:
+        raise ImageCatalogueUnavailableError(f"no {CATALOGUE_DISTRIBUTION} found") from error
 
 
 def _image_uris() -> Any:
-    """``sagemaker.core.image_uris``, imported on first use (the import takes ~2 s)."""
-    from sagemaker.core import image_uris
+    """``sagemaker.core.image_uris``, imported on first use (the import takes ~2 s).
+
+    Raises :class:`ImageCatalogueUnavailableError` when the ``sagemaker`` extra is missing.
+    """
+    try:
+        from sagemaker.core import image_uris
+    except ImportError as error:
+        raise ImageCatalogueUnavailableError(str(error)) from error
 
     return image_uris
 
