@@ -1037,11 +1037,23 @@ def _granted(endpoint_mode: EndpointMode) -> tuple[InferenceEndpoint, dict[str, 
     )
     caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     endpoint.grant_invoke(caller)
-    policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
-    statement: dict[str, Any] = next(iter(policies.values()))["Properties"]["PolicyDocument"][
-        "Statement"
-    ][0]
+    statement: dict[str, Any] = _granted_policy(stack, caller)["Statement"][0]
     return endpoint, statement
+
+
+def _granted_policy(stack: cdk.Stack, role: iam.Role) -> dict[str, Any]:
+    """The policy document of the one customer-managed policy attached to ``role`` alone (a
+    grant adds no inline policy to someone else's role)."""
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    role_ref = {"Ref": stack.get_logical_id(role.node.default_child)}  # type: ignore[arg-type]
+    (policy,) = [
+        p
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if p["Properties"].get("Roles") == [role_ref]
+    ]
+    document: dict[str, Any] = policy["Properties"]["PolicyDocument"]
+    return document
 
 
 def test_grant_invoke_scopes_real_time_to_endpoint_and_component() -> None:
@@ -1076,7 +1088,7 @@ def test_grant_read_results_reads_both_prefixes_and_decrypts() -> None:
     )
     reader = iam.Role(stack, "Reader", assumed_by=iam.AccountRootPrincipal())
     endpoint.grant_read_results(reader)
-    document = json.dumps(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    document = json.dumps(_granted_policy(stack, reader))
     assert "/async-output/*" in document and "/async-failures/*" in document
     assert '"kms:Decrypt"' in document
 

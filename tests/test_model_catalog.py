@@ -45,7 +45,8 @@ GUARDRAIL_VERSION_ARN = f"{GUARDRAIL_ARN}:1"
 class FakeGuardrail:
     """Stands in for the Guardrail construct: records grant_apply calls.
 
-    Like the real one should, it grants through a managed policy, not an inline one.
+    Like the real one, it grants through the grantee's principal policy (``grant_invoke`` hands
+    it a grantee that writes into the catalogue's managed policy).
     """
 
     scope: Construct
@@ -59,17 +60,9 @@ class FakeGuardrail:
 
     def grant_apply(self, grantee: iam.IGrantable) -> iam.Grant:
         self.applied_to.append(grantee)
-        iam.ManagedPolicy(
-            self.scope,
-            f"ApplyGuardrail{len(self.applied_to)}",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["bedrock:ApplyGuardrail"], resources=[self.guardrail_arn]
-                )
-            ],
-            roles=[grantee.grant_principal],  # type: ignore[list-item]
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["bedrock:ApplyGuardrail"], resource_arns=[self.guardrail_arn]
         )
-        return iam.Grant.drop(grantee, "bedrock:ApplyGuardrail through a managed policy")
 
 
 def _stack(region: str = "us-east-1") -> cdk.Stack:
@@ -597,8 +590,13 @@ def test_deny_covers_every_resource_when_no_embedding_model_is_approved() -> Non
     )
 
 
-def test_grant_apply_is_called_with_the_grantee(granted: Granted) -> None:
-    assert granted.guardrail.applied_to == [granted.role]
+def test_grant_apply_is_called_once_for_the_grantee(granted: Granted) -> None:
+    (applied,) = granted.guardrail.applied_to
+    assert applied.grant_principal.policy_fragment is not None
+    assert (
+        granted.role.policy_fragment.principal_json
+        == applied.grant_principal.policy_fragment.principal_json
+    )
 
 
 def test_grants_succeed_and_list_their_statements(granted: Granted) -> None:
@@ -625,12 +623,14 @@ def test_statements_go_in_a_managed_policy_attached_to_the_role(granted: Granted
     assert resource["Type"] == "AWS::IAM::ManagedPolicy"
     role_id = stack.get_logical_id(granted.role.node.default_child)  # type: ignore[arg-type]
     assert resource["Properties"]["Roles"] == [{"Ref": role_id}]
-    assert [s["Sid"] for s in resource["Properties"]["PolicyDocument"]["Statement"]] == [
+    # (the guardrail's ApplyGuardrail grant included, without a Sid)
+    assert [s.get("Sid", s) for s in resource["Properties"]["PolicyDocument"]["Statement"]] == [
         "InvokeApprovedModelsWithGuardrail",
         "InvokeProfileDestinationsWithGuardrail",
         "DenyInvokeWithoutGuardrail",
         "DenyInvokeWithOtherGuardrail",
         "DenyInvokeWithDraftGuardrail",
+        {"Action": "bedrock:ApplyGuardrail", "Effect": "Allow", "Resource": GUARDRAIL_ARN},
         "InvokeApprovedEmbeddingModels",
     ]
     # and no inline policy exists (NIST and HIPAA refuse them)

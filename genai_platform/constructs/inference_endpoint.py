@@ -76,6 +76,7 @@ from genai_platform.constructs.buckets import (
     acknowledge_no_replication,
     log_accesses,
 )
+from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.keys import logs_may_use_key
 
 __all__ = [
@@ -713,7 +714,11 @@ class InferenceEndpoint(Construct):
         ``sagemaker:InvokeEndpointAsync`` on this endpoint (the caller also needs read
         access to the S3 object it passes as input, and to :attr:`output_bucket` with
         :attr:`encryption_key` to read results).
+
+        A role, user or group gets the statements in a customer-managed policy this endpoint
+        creates and attaches (no inline policy); other principals as CDK grants usually do.
         """
+        grantee = managed_policy_grantee(self, grantee, description="Invoke the model endpoint")
         if self._plan.mode is EndpointMode.ASYNC:
             return iam.Grant.add_to_principal(
                 grantee=grantee,
@@ -732,12 +737,14 @@ class InferenceEndpoint(Construct):
 
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read async results and failures (s3:GetObject under the two
-        prefixes, kms:Decrypt on the key). Async mode only."""
+        prefixes, kms:Decrypt on the key). Async mode only. Like :meth:`grant_invoke`, into a
+        customer-managed policy for a role, user or group."""
         if self._output_bucket is None or self._plan.mode is not EndpointMode.ASYNC:
             raise ValueError(
                 f"grant_read_results: {self.node.path!r} is a {self._plan.mode.value} "
                 "endpoint; only async endpoints write results"
             )
+        grantee = managed_policy_grantee(self, grantee, description="Read async results")
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["s3:GetObject"],

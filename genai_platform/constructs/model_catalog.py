@@ -97,6 +97,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from genai_platform import regions
+from genai_platform.constructs.grants import grantee_writing_to
 
 __all__ = [
     "EMBED_ACTIONS",
@@ -672,8 +673,10 @@ class ModelCatalog(Construct):
           (``StringEqualsIgnoreCase <guardrail_arn>:DRAFT``), whatever else the principal is
           allowed;
 
-        and calls ``guardrail.grant_apply(grantee)`` (``bedrock:ApplyGuardrail`` and the
-        guardrail's KMS key; foundation models have no key of their own). Returns the
+        and calls ``guardrail.grant_apply`` for the grantee (``bedrock:ApplyGuardrail`` and the
+        guardrail's KMS key; foundation models have no key of their own) with its statements
+        going into the same customer-managed policy, so the grantee gets no inline policy
+        (which the NIST and HIPAA IAMNoInlinePolicy rules flag). Returns the
         combined grant. Granting the same principal again with the same guardrail returns the
         first grant; with another guardrail is an error, because each guardrail's Deny would
         block the other.
@@ -743,7 +746,9 @@ class ModelCatalog(Construct):
             )
             grant = added if grant is None else grant.combine(added)
         assert grant is not None
-        grant = grant.combine(guardrail.grant_apply(grantee))
+        # The guardrail's grant (ApplyGuardrail, and kms:Decrypt on its key) goes into the same
+        # customer-managed policy: never an inline policy on someone else's role.
+        grant = grant.combine(guardrail.grant_apply(grantee_writing_to(principal, policy)))
         self._guardrails[key] = guardrail_arn
         self._invoke_grants[key] = grant
         return grant
