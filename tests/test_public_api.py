@@ -22,3 +22,37 @@ def test_import_and_config_validation_do_not_load_the_cdk() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # THEN neither aws_cdk nor jsii was imported
     assert out.stdout.split() == ["False", "False"]
+
+
+PUBLIC_MODULES = (
+    "genai_platform.config",
+    "genai_platform.compliance",
+    "genai_platform.checks",
+    "genai_platform.constructs.accelerators",
+    "genai_platform.constructs.budget",
+    "genai_platform.constructs.guardrail",
+    "genai_platform.constructs.inference_endpoint",
+    "genai_platform.constructs.invocation_logging",
+    "genai_platform.constructs.model_catalog",
+    "genai_platform.constructs.private_network",
+    "genai_platform.patterns.guarded_inference_api",
+    "genai_platform.stacks",
+    "genai_platform.stacks.governance",
+    "genai_platform.reference_app",
+)
+
+
+def test_every_public_type_is_exported_from_the_package_root() -> None:
+    # GIVEN every class a public module lists in __all__ (props, results, constructs)
+    import importlib
+    import inspect
+
+    missing = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            value = getattr(module, name)
+            # THEN the package root exports the same object under the same name
+            if inspect.isclass(value) and getattr(genai_platform, name, None) is not value:
+                missing.append(f"{module_name}.{name}")
+    assert missing == []

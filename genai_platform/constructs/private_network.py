@@ -50,7 +50,15 @@ from genai_platform.endpoint_services import (
     INTERFACE_ENDPOINT_USD_PER_ZONE_MONTH,
 )
 
-__all__ = ["DEFAULT_VPC_CIDR", "PrivateNetwork", "pin_availability_zones"]
+__all__ = [
+    "DEFAULT_VPC_CIDR",
+    "UNPINNED_ZONES_WARNING_ID",
+    "PrivateNetwork",
+    "pin_availability_zones",
+]
+
+#: Warning id (``acknowledge_warning``) of a new VPC whose zones ``cdk synth`` would look up.
+UNPINNED_ZONES_WARNING_ID = "genai-platform:private-network-unpinned-zones"
 
 #: The VPC range used when neither ``vpc`` nor ``vpc_cidr`` is given.
 DEFAULT_VPC_CIDR = "10.40.0.0/16"
@@ -151,6 +159,8 @@ class PrivateNetwork(Construct):
                 if availability_zones is not None
                 else stack.availability_zones[:2]
             )
+            if availability_zones is not None:
+                _warn_unless_pinned(self, stack, zones)
             # Keep the literal range rather than the VPC's CidrBlock attribute, so that the
             # security group rule below is plain text that reviewers and nag rules can read.
             cidr = vpc_cidr if vpc_cidr is not None else DEFAULT_VPC_CIDR
@@ -312,6 +322,26 @@ class PrivateNetwork(Construct):
         )
 
 
+def _zones_context_key(stack: cdk.Stack) -> str:
+    return f"availability-zones:account={stack.account}:region={stack.region}"
+
+
+def _warn_unless_pinned(scope: Construct, stack: cdk.Stack, zones: Sequence[str]) -> None:
+    """Warn (:data:`UNPINNED_ZONES_WARNING_ID`) when ``ec2.Vpc`` is about to look the stack's
+    zones up: an explicit account and region, and no :func:`pin_availability_zones`."""
+    if cdk.Token.is_unresolved(stack.account) or cdk.Token.is_unresolved(stack.region):
+        return
+    if stack.node.try_get_context(_zones_context_key(stack)) is not None:
+        return
+    cdk.Annotations.of(scope).add_warning_v2(
+        UNPINNED_ZONES_WARNING_ID,
+        f"the zones of {stack.node.path!r} are not pinned: ec2.Vpc reads the stack's zones, "
+        f"which `cdk synth` looks up in account {stack.account} with AWS credentials (and "
+        "fails without them); call genai_platform.pin_availability_zones(stack, "
+        f"{list(zones)!r}) right after creating the stack",
+    )
+
+
 def pin_availability_zones(stack: cdk.Stack, zones: Sequence[str]) -> None:
     """Answer CDK's availability-zone lookup for ``stack`` with ``zones``, so synth stays offline.
 
@@ -339,7 +369,7 @@ def pin_availability_zones(stack: cdk.Stack, zones: Sequence[str]) -> None:
         )
     if problems:
         raise ValueError("; ".join(problems))
-    stack.node.set_context(f"availability-zones:account={account}:region={region}", list(zones))
+    stack.node.set_context(_zones_context_key(stack), list(zones))
 
 
 # ---------------------------------------------------------------------- building blocks
