@@ -650,9 +650,20 @@ def test_fails_when_explicit_env_stack_has_no_availability_zones(stack: cdk.Stac
 def test_fails_when_zone_is_outside_the_stack_region(stack: cdk.Stack) -> None:
     # GIVEN a zone of another region WHEN constructed THEN the zone and the region are named
     with pytest.raises(
-        ValueError, match=r"availability_zones: \['eu-west-1a'\] are not zones of .* us-east-1"
+        ValueError, match=r"availability_zones: \['eu-west-1a'\] not in region 'us-east-1'"
     ):
         PrivateNetwork(stack, "Network", availability_zones=["us-east-1a", "eu-west-1a"])
+
+
+def test_fails_when_a_zone_does_not_exist_in_the_region(stack: cdk.Stack) -> None:
+    # GIVEN a zone name with the region's prefix that the region does not have (us-east-1g)
+    # WHEN constructed THEN the zone is named with the region's real zones
+    with pytest.raises(
+        ValueError,
+        match=r"availability_zones: \['us-east-1g'\] not in region 'us-east-1'; the zones of "
+        r"us-east-1 are us-east-1a, .*us-east-1f",
+    ):
+        PrivateNetwork(stack, "Network", availability_zones=["us-east-1a", "us-east-1g"])
 
 
 @pytest.mark.parametrize("cidr", ["10.40.0.0", "8.8.0.0/16", "10.0.0.0/8", "10.40.0.0/25", "x"])
@@ -760,7 +771,7 @@ def test_fails_when_pinned_zones_are_outside_the_stack_region() -> None:
     stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
     # THEN the zones and the region are named
     with pytest.raises(
-        ValueError, match=r"zones: \['eu-west-1a'\] are not zones of the stack's region us-east-1"
+        ValueError, match=r"zones: \['eu-west-1a'\] not in region 'us-east-1'; the zones of"
     ):
         pin_availability_zones(stack, ["eu-west-1a"])
 

@@ -78,6 +78,7 @@ from genai_platform.constructs.buckets import (
 )
 from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.keys import logs_may_use_key
+from genai_platform.constructs.schedule_checks import cron_problems, time_zone_problems
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -111,7 +112,10 @@ _ECR_IMAGE = re.compile(
     r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::[\w.-]{1,128}|@sha256:[0-9a-f]{64})?"
 )
-_CRON_FIELDS = 6
+#: SageMaker's smallest CPU reservation per inference-component copy
+#: (``InferenceComponentComputeResourceRequirements.NumberOfCpuCoresRequired``, min 0.25 in
+#: the SageMaker API model botocore ships).
+MIN_CPU_CORES_PER_COPY = 0.25
 _SCHEDULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 _ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,1023}")
 #: Environment entries set only through their own props (never as plaintext).
@@ -1747,10 +1751,18 @@ def _plan(
         if not isinstance(image_uri, str):
             problems.append(f"image_uri: {image_uri!r} is not allowed; give an ECR image URI")
         elif not _is_token(image_uri):
-            if not _ECR_IMAGE.fullmatch(image_uri):
+            ecr = _ECR_IMAGE.fullmatch(image_uri)
+            if not ecr:
                 problems.append(
                     f"image_uri: {image_uri!r} is not an ECR image URI; expected "
                     "'<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]'"
+                )
+            elif not _is_token(stack.region) and ecr["region"] != stack.region:
+                problems.append(
+                    f"image_uri: {image_uri!r} is in region {ecr['region']}, the stack in "
+                    f"{stack.region}; SageMaker pulls model images from its own region's ECR "
+                    f"only: replicate the image to {stack.region} (ECR replication) and give "
+                    "that URI"
                 )
             kind = accelerators.image_kind(image_uri)
             if spec is not None and kind is not None and kind is not spec.kind:
@@ -2119,13 +2131,13 @@ def _check_copies(
         memory = default_memory
     if cpu_cores_per_copy is not None and not (
         _is_number(cpu_cores_per_copy)
-        and cpu_cores_per_copy > 0
+        and cpu_cores_per_copy >= MIN_CPU_CORES_PER_COPY
         and cpu_cores_per_copy * per_instance <= spec.vcpus
     ):
         problems.append(
             f"cpu_cores_per_copy: {cpu_cores_per_copy!r} is not allowed; {per_instance} copies "
-            f"share the {spec.vcpus} vCPUs of {spec.instance_type}, so give a number > 0 and "
-            f"<= {spec.vcpus / per_instance:g}"
+            f"share the {spec.vcpus} vCPUs of {spec.instance_type}, so give a number from "
+            f"{MIN_CPU_CORES_PER_COPY} (SageMaker's minimum) to {spec.vcpus / per_instance:g}"
         )
 
     capacity = max_instances * per_instance if _is_int(max_instances) and max_instances > 0 else 0
@@ -2176,13 +2188,10 @@ def _check_schedules(
             )
         if names.count(schedule.name) > 1:
             problems.append(f"{label}: name {schedule.name!r} is used more than once")
-        fields = schedule.cron.split() if isinstance(schedule.cron, str) else []
-        if len(fields) != _CRON_FIELDS or schedule.cron.startswith("cron("):
-            problems.append(
-                f"{label}: cron {schedule.cron!r} is not allowed; give six fields (minutes "
-                "hours day-of-month month day-of-week year) without 'cron( )', e.g. "
-                "'0 8 ? * MON-FRI *'"
-            )
+        # fields, ranges, and exactly one of the day fields (schedule_checks names sources)
+        problems += cron_problems(f"{label}: cron", schedule.cron)
+        if schedule.time_zone is not None:
+            problems += time_zone_problems(f"{label}: time_zone", schedule.time_zone.timezone_name)
         low, high = bounds
         for attr in ("min_capacity", "max_capacity"):
             value = getattr(schedule, attr)

@@ -41,6 +41,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from genai_platform import regions
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.endpoint_services import (
@@ -362,11 +363,13 @@ def pin_availability_zones(stack: cdk.Stack, zones: Sequence[str]) -> None:
             f"stack: {stack.node.path!r} already has children ({added}); pin its zones "
             "before adding anything to it"
         )
-    if isinstance(zones, str) or not zones or any(not z.startswith(region) for z in zones):
+    if isinstance(zones, str) or not zones:
         problems.append(
             f"zones: {zones!r} are not zones of the stack's region {region}; pass a non-empty "
             f"list like ['{region}a', '{region}b']"
         )
+    else:
+        problems += [f"zones: {p}" for p in regions.zone_problems(region, zones)]
     if problems:
         raise ValueError("; ".join(problems))
     stack.node.set_context(_zones_context_key(stack), list(zones))
@@ -595,16 +598,11 @@ def _validate_new_vpc(
             problems.append("availability_zones: [] is empty; pass at least one zone name")
         if len(set(availability_zones)) != len(availability_zones):
             problems.append(f"availability_zones: {list(availability_zones)!r} repeats a zone")
-        wrong = [
-            z
-            for z in availability_zones
-            if region is not None and not cdk.Token.is_unresolved(z) and not z.startswith(region)
-        ]
-        if wrong:
-            problems.append(
-                f"availability_zones: {wrong!r} are not zones of the stack's region {region}; "
-                f"expected names like '{region}a'"
-            )
+        literal = [z for z in availability_zones if not cdk.Token.is_unresolved(z)]
+        if region is not None:
+            # the region's real zone names where regions.ZONE_LETTERS knows them, else the
+            # name pattern (<region><letter>)
+            problems += [f"availability_zones: {p}" for p in regions.zone_problems(region, literal)]
 
     if vpc_cidr is not None and not cdk.Token.is_unresolved(vpc_cidr):
         try:
