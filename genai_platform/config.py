@@ -601,16 +601,32 @@ class WarningAcknowledgementConfig(_Model):
     """Why the platform may keep the warning (at least six words, specific)."""
 
 
+#: Bedrock's TagKey/TagValue pattern (botocore's bedrock service model): ASCII only.
+_BEDROCK_TAG = r"[a-zA-Z0-9\s._:/=+@-]*"
+
+
 def _check_tag(key: str, value: str) -> None:
     if not re.fullmatch(r"[\w .:/=+\-@]{1,128}", key) or key.lower().startswith("aws:"):
         raise ValueError(
             f"tag key {key!r} is not allowed (1-128 letters, digits, spaces and _.:/=+-@, "
             "not starting with aws:)"
         )
-    if not re.fullmatch(r"[\w .:/=+\-@]{0,256}", value):
+    if not re.fullmatch(r"[\w .:/=+\-@]{0,256}", value) or value.lower().startswith("aws:"):
         raise ValueError(
-            f"tag {key} = {value!r} is not allowed (0-256 letters, digits, spaces and _.:/=+-@)"
+            f"tag {key} = {value!r} is not allowed (0-256 letters, digits, spaces and _.:/=+-@, "
+            "not starting with aws:)"
         )
+    # Every resource carries the tags, Bedrock guardrails included, and Bedrock's TagKey and
+    # TagValue accept ASCII only ('[a-zA-Z0-9\s._:/=+@-]*' in botocore's bedrock service
+    # model), where other services take any Unicode letter: CloudFormation would accept the
+    # template and the guardrail would fail to create.
+    for what, text in (("key", key), ("value", value)):
+        if not re.fullmatch(_BEDROCK_TAG, text):
+            raise ValueError(
+                f"tag {key} = {value!r}: the {what} {text!r} is refused by Amazon Bedrock "
+                "(the guardrail carries every platform tag); use ASCII letters, digits, spaces "
+                "and _.:/=+@- only"
+            )
 
 
 class PlatformConfig(_Model):

@@ -112,6 +112,8 @@ BAD_CASES: list[tuple[str, Any, str]] = [
     ("network.gateway_endpoints", ["s4"], r"network.gateway_endpoints: \['s4'\] unknown"),
     ("network.flow_log_retention_days", 42, "network.flow_log_retention_days: 42 is not a Cl"),
     ("tags.aws:owner", "x", "tags: .*tag key 'aws:owner' is not allowed"),
+    ("tags.Owner", "aws:team", "tags: .*tag Owner = 'aws:team' is not allowed"),
+    ("tags.Owner", "équipe-ml", "tags: .*the value 'équipe-ml' is refused by Amazon Bedrock"),
     ("sandbox", "yes please", "sandbox: 'yes please' is not allowed"),
     ("models.approved", [], "models.approved: \\[\\] is not allowed"),
     ("logging.log_retention_days", 31, "logging.log_retention_days: 31 is not a CloudWatch"),

@@ -118,3 +118,44 @@ def test_refuses_an_image_in_another_region_than_the_stack() -> None:
         r"SageMaker pulls model images from its own region's ECR only",
     ):
         _endpoint(image_uri=image)
+
+
+# --------------------------------------------------------------------------- gateway names
+
+
+def test_refuses_a_second_api_with_the_same_name_prefix_in_one_account_and_region() -> None:
+    from genai_platform import GuardedInferenceApi, Guardrail, ModelCatalog, Tenant
+
+    # GIVEN an app whose two stacks deploy to the same account and region, one API each
+    app = cdk.App()
+    first, second = (cdk.Stack(app, name, env=TEST_ENV) for name in ("First", "Second"))
+
+    def api(stack: cdk.Stack) -> GuardedInferenceApi:
+        return GuardedInferenceApi(
+            stack,
+            "Gateway",
+            guardrail=Guardrail(stack, "Guardrail"),
+            model_catalog=ModelCatalog(
+                stack,
+                "Models",
+                models=["us.amazon.nova-lite-v1:0"],
+                aliases={"fast": "us.amazon.nova-lite-v1:0"},
+            ),
+            tenants=[
+                Tenant(
+                    id="team-a",
+                    principals=["arn:aws:iam::111111111111:role/team-a"],
+                    aliases=["fast"],
+                )
+            ],
+            name_prefix="acme",
+        )
+
+    api(first)
+    # WHEN the second uses the same name_prefix THEN it is refused naming both and the clash
+    with pytest.raises(
+        ValueError,
+        match=r"name_prefix: 'acme' is already used by the inference API 'First/Gateway' in the "
+        r"same account and region; its kill-switch parameter \(/acme/gateway/kill-switch\)",
+    ):
+        api(second)

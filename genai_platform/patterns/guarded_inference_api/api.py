@@ -543,6 +543,11 @@ class GuardedInferenceApi(Construct):
         return self._stage_name
 
     @property
+    def name_prefix(self) -> str:
+        """The prefix of the names this API gives its parameters, secrets and roles."""
+        return self._name_prefix
+
+    @property
     def stage(self) -> apigateway.Stage:
         """The API's stage construct (for its ``metric_*`` methods)."""
         return self._api.deployment_stage

@@ -151,6 +151,7 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
     breaker = _check_breaker(props["breaker"], problems)
     vpc_endpoint = _check_network(props, problems)
     problems += _check_api_props(props)
+    problems += _check_unique_prefix(stack, props["name_prefix"])
 
     if problems:
         return None, problems
@@ -195,6 +196,40 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
             "AppConfig's hosted configuration store accepts; split the tenants over several APIs"
         ]
     return plan, []
+
+
+def _same_place(a: cdk.Stack, b: cdk.Stack) -> bool:
+    """Whether two stacks may deploy to the same account and region (unresolved: maybe)."""
+    return all(
+        cdk.Token.is_unresolved(x) or cdk.Token.is_unresolved(y) or x == y
+        for x, y in ((a.account, b.account), (a.region, b.region))
+    )
+
+
+def _check_unique_prefix(stack: cdk.Stack, name_prefix: object) -> list[str]:
+    """Another API of the app with the same ``name_prefix`` in the same account and region
+    would create the same SSM parameter, secret, AppConfig application and role names, which
+    CloudFormation refuses only at deploy (the resource already exists)."""
+    from genai_platform.patterns.guarded_inference_api.api import GuardedInferenceApi
+
+    if not isinstance(name_prefix, str):
+        return []
+    clashes = [
+        c.node.path
+        for c in stack.node.root.node.find_all()
+        if isinstance(c, GuardedInferenceApi)
+        and c.name_prefix == name_prefix
+        and _same_place(cdk.Stack.of(c), stack)
+    ]
+    if not clashes:
+        return []
+    return [
+        f"name_prefix: {name_prefix!r} is already used by the inference API "
+        f"{', '.join(repr(p) for p in clashes)} in the same account and region; its kill-switch "
+        f"parameter (/{name_prefix}/gateway/kill-switch), API key secrets, AppConfig "
+        "application and caller roles would have the same names; give each API its own "
+        "name_prefix"
+    ]
 
 
 def _check_models(
