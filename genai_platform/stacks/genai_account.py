@@ -35,6 +35,7 @@ from genai_platform.patterns.guarded_inference_api import (
     caller_role_name,
 )
 from genai_platform.stacks.account_stack import AccountStack
+from genai_platform.stacks.config_problems import ConfigProblems
 
 
 class GenAiAccountStack(AccountStack):
@@ -69,64 +70,129 @@ class GenAiAccountStack(AccountStack):
         self.key: kms.IKey = self._customer_managed_key(
             "PlatformKey", purpose="encrypts the generative-AI tier's data and logs"
         )
-        self.network = PrivateNetwork(
-            self,
-            "Network",
-            vpc_cidr=config.network.vpc_cidr,
-            availability_zones=config.availability_zones,
-            interface_endpoints=config.network.interface_endpoints,
-            gateway_endpoints=config.network.gateway_endpoints,
-            organization_id=config.accounts.organization_id,
-            encryption_key=self.key,
-            flow_log_retention=retention_from_days(
-                config.network.flow_log_retention_days, prop="network.flow_log_retention_days"
+        # Every construct built from the config reports its errors under the TOML key path;
+        # constructs that need a failed one are skipped; all problems are raised together.
+        problems = ConfigProblems()
+        network = problems.build(
+            "network",
+            lambda: PrivateNetwork(
+                self,
+                "Network",
+                vpc_cidr=config.network.vpc_cidr,
+                availability_zones=config.availability_zones,
+                interface_endpoints=config.network.interface_endpoints,
+                gateway_endpoints=config.network.gateway_endpoints,
+                organization_id=config.accounts.organization_id,
+                encryption_key=self.key,
+                flow_log_retention=retention_from_days(
+                    config.network.flow_log_retention_days, prop="network.flow_log_retention_days"
+                ),
             ),
+            keys=_NETWORK_KEYS,
         )
-        self.guardrail = _guardrail(self, config)
-        self.model_catalog = model_catalog(self, config)
+        guardrail = problems.build("guardrail", lambda: _guardrail(self, config))
+        catalog = problems.build("models", lambda: model_catalog(self, config), keys=_MODEL_KEYS)
         enforcement = config.guardrail.enforcement
-        # Embedding models take no guardrail: enforcing one on them would break retrieval.
-        embedding_models = [
-            m for m in self.model_catalog.embedding_models if m not in enforcement.excluded_models
-        ]
-        self.guardrail_enforcement: GuardrailEnforcement | None = (
-            GuardrailEnforcement(
-                self,
-                "GuardrailEnforcement",
-                guardrail=self.guardrail,
-                included_models=enforcement.included_models,
-                excluded_models=[*enforcement.excluded_models, *embedding_models]
-                if enforcement.included_models is None
-                else enforcement.excluded_models,
-                system_prompt_guarding=enforcement.system_prompt_guarding,
-                message_guarding=enforcement.message_guarding,
+        self.guardrail_enforcement: GuardrailEnforcement | None = None
+        if guardrail is not None and catalog is not None and enforcement.enabled:
+            # Embedding models take no guardrail: enforcing one on them would break retrieval.
+            embedding_models = [
+                m for m in catalog.embedding_models if m not in enforcement.excluded_models
+            ]
+            self.guardrail_enforcement = problems.build(
+                "guardrail.enforcement",
+                lambda: GuardrailEnforcement(
+                    self,
+                    "GuardrailEnforcement",
+                    guardrail=guardrail,
+                    included_models=enforcement.included_models,
+                    excluded_models=[*enforcement.excluded_models, *embedding_models]
+                    if enforcement.included_models is None
+                    else enforcement.excluded_models,
+                    system_prompt_guarding=enforcement.system_prompt_guarding,
+                    message_guarding=enforcement.message_guarding,
+                ),
             )
-            if enforcement.enabled
-            else None
+        if network is not None:
+            self.network = network
+        if guardrail is not None:
+            self.guardrail = guardrail
+        if catalog is not None:
+            self.model_catalog = catalog
+        self.endpoints: dict[str, InferenceEndpoint] = {}
+        for n, endpoint_config in enumerate(config.endpoints):
+            if network is None:
+                break  # endpoints run in the network: its problems come first
+            built = problems.build(
+                f"endpoints[{n}]",
+                lambda e=endpoint_config: _endpoint(self, config, e),  # type: ignore[misc]
+                keys=_endpoint_keys(n),
+            )
+            if built is not None:
+                self.endpoints[endpoint_config.name] = built
+        self.inference_api: GuardedInferenceApi | None = None
+        ready = (
+            network is not None
+            and guardrail is not None
+            and catalog is not None
+            and len(self.endpoints) == len(config.endpoints)
         )
-        self.endpoints: dict[str, InferenceEndpoint] = {
-            endpoint.name: _endpoint(self, config, endpoint) for endpoint in config.endpoints
-        }
-        self.inference_api: GuardedInferenceApi | None = (
-            _inference_api(self, config) if config.api.enabled and config.tenants else None
-        )
+        if ready and config.api.enabled and config.tenants:
+            self.inference_api = problems.build(
+                "api", lambda: _inference_api(self, config), keys=_API_KEYS
+            )
         logging = config.logging
-        self.invocation_logging: InvocationLogging | None = (
-            InvocationLogging(
-                self,
-                "InvocationLogging",
-                retention=logging.retention_days,
-                log_retention=logging.log_retention_days,
-                key_prefix=logging.key_prefix,
-                object_lock=logging.object_lock,
-                image_data_delivery=logging.image_data_delivery,
-                video_data_delivery=logging.video_data_delivery,
-                audio_data_delivery=logging.audio_data_delivery,
-                configuration_role_name=invocation_logging_role_name(config),
+        self.invocation_logging: InvocationLogging | None = None
+        if logging.enabled:
+            self.invocation_logging = problems.build(
+                "logging",
+                lambda: InvocationLogging(
+                    self,
+                    "InvocationLogging",
+                    retention=logging.retention_days,
+                    log_retention=logging.log_retention_days,
+                    key_prefix=logging.key_prefix,
+                    object_lock=logging.object_lock,
+                    image_data_delivery=logging.image_data_delivery,
+                    video_data_delivery=logging.video_data_delivery,
+                    audio_data_delivery=logging.audio_data_delivery,
+                    configuration_role_name=invocation_logging_role_name(config),
+                ),
+                keys=_LOGGING_KEYS,
             )
-            if logging.enabled
-            else None
-        )
+        problems.raise_if_any()
+
+
+#: Construct props whose TOML key is not ``<section>.<prop>``.
+_NETWORK_KEYS = {
+    "availability_zones": "availability_zones",
+    "organization_id": "accounts.organization_id",
+    "flow_log_retention": "network.flow_log_retention_days",
+}
+_MODEL_KEYS = {"models": "models.approved", "additional_models": "models.additional"}
+_API_KEYS = {
+    "tenants": "tenants",
+    "self_hosted_models": "api.self_hosted",
+    "default_alias": "models.default_alias",
+    "name_prefix": "name",
+    "cloud_watch_role": "api.set_account_logging_role",
+    "organization_id": "accounts.organization_id",
+}
+_LOGGING_KEYS = {
+    "retention": "logging.retention_days",
+    "log_retention": "logging.log_retention_days",
+}
+
+
+def _endpoint_keys(n: int) -> dict[str, str]:
+    prefix = f"endpoints[{n}]"
+    return {
+        "model_download_timeout": f"{prefix}.model_download_timeout_minutes",
+        "startup_health_check_timeout": f"{prefix}.startup_health_check_timeout_minutes",
+        "hf_token_secret": f"{prefix}.hf_token_secret_arn",
+        "data_capture": f"{prefix}.data_capture_sampling_percentage",
+        "endpoint_name": f"{prefix}.name",
+    }
 
 
 def invocation_logging_role_name(config: PlatformConfig) -> str:
