@@ -329,10 +329,13 @@ def _zones_context_key(stack: cdk.Stack) -> str:
 
 def _warn_unless_pinned(scope: Construct, stack: cdk.Stack, zones: Sequence[str]) -> None:
     """Warn (:data:`UNPINNED_ZONES_WARNING_ID`) when ``ec2.Vpc`` is about to look the stack's
-    zones up: an explicit account and region, and no :func:`pin_availability_zones`."""
+    zones up: an explicit account and region, no :func:`pin_availability_zones`, and a stack
+    that does not answer ``availability_zones`` itself."""
     if cdk.Token.is_unresolved(stack.account) or cdk.Token.is_unresolved(stack.region):
         return
-    if stack.node.try_get_context(_zones_context_key(stack)) is not None:
+    # ec2.Vpc reads them next anyway. Pinned (or a stack class that answers them from code):
+    # real names; otherwise CDK's placeholders while the lookup is pending (dummy1a...).
+    if not any(z.startswith("dummy") for z in stack.availability_zones):
         return
     cdk.Annotations.of(scope).add_warning_v2(
         UNPINNED_ZONES_WARNING_ID,
