@@ -32,7 +32,8 @@ CONSTRUCT_REFUSALS = {
     "unknown model": (
         '"geo.amazon.nova-lite-v1:0",',
         '"us.amazon.nova-ultra-v9:0",',
-        "models: 'us.amazon.nova-ultra-v9:0' names the unknown foundation model",
+        # the TOML key path, not the construct's prop name (models)
+        "models.approved: 'us.amazon.nova-ultra-v9:0' names the unknown foundation model",
     ),
     "unknown content filter": (
         "[guardrail]\n",
