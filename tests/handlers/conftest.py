@@ -37,6 +37,21 @@ FEEDBACK_TABLE_NAME = "genai-gateway-feedback"
 KILL_SWITCH_PARAMETER = "/genai/gateway/kill-switch"
 
 GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{PLATFORM_ACCOUNT}:guardrail/abc123"
+TENANT_A_KEY = f"{APP_ACCOUNT}:role:app-a-workload"
+TENANT_B_KEY = f"{APP_ACCOUNT}:role:app-b-workload"
+
+RESPONSE_ID_TEST_KEY = "7e" * 32
+"""The test-only response-id key (``RESPONSE_ID_TEST_KEY``) both functions use in tests."""
+
+
+def issue_response_id(principal_key: str = TENANT_A_KEY, issued_at: float | None = None) -> str:
+    """A response id as the invoke function issues it to ``principal_key`` (test key)."""
+    import time
+
+    import gw_common
+
+    ids = gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY))
+    return ids.issue(principal_key, time.time() if issued_at is None else issued_at)
 
 EXAMPLE_CONFIG: dict[str, Any] = {
     "guardrail": {"identifier": "abc123", "version": "3", "arn": GUARDRAIL_ARN},
@@ -272,6 +287,9 @@ def handler_env(
     monkeypatch.setenv("FEEDBACK_TABLE_NAME", feedback_table)
     monkeypatch.setenv("FEEDBACK_TTL_DAYS", "90")
     monkeypatch.setenv("KILL_SWITCH_PARAMETER", KILL_SWITCH_PARAMETER)
+    monkeypatch.setenv("RESPONSE_ID_TEST_KEY", RESPONSE_ID_TEST_KEY)
+    monkeypatch.delenv("RESPONSE_ID_KEY_ARN", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     return gateway_config
 
 
@@ -378,16 +396,29 @@ class ScriptedClient:
         self.scripts: dict[str, list[Any]] = {}
         self.defaults: dict[str, Any] = dict(defaults)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.timeout: float | None = None
+        """The read timeout of the client the gateway asked for last (seconds)."""
+        self.timeouts: list[float] = []
+
+    def with_timeout(self, seconds: float) -> ScriptedClient:
+        """What the gateway's client provider returns: this client, noting the timeout."""
+        self.timeout = seconds
+        self.timeouts.append(seconds)
+        return self
 
     def script(self, operation: str, *outcomes: Any) -> ScriptedClient:
         self.scripts.setdefault(operation, []).extend(outcomes)
         return self
 
     def calls_to(self, operation: str) -> list[dict[str, Any]]:
-        return [kwargs for op, kwargs in self.calls if op == operation]
+        return [
+            {k: v for k, v in kwargs.items() if k != "_timeout"}
+            for op, kwargs in self.calls
+            if op == operation
+        ]
 
     def _answer(self, operation: str, kwargs: dict[str, Any]) -> Any:
-        self.calls.append((operation, kwargs))
+        self.calls.append((operation, {**kwargs, "_timeout": self.timeout}))
         queue = self.scripts.get(operation)
         if queue:
             outcome = queue.pop(0)
@@ -519,8 +550,11 @@ def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFac
     jitter allows), and every draw is recorded in ``gateway.jitter``.
     """
 
-    def build(config: dict[str, Any] | None = None) -> Gateway:
+    def build(
+        config: dict[str, Any] | None = None, quota_options: dict[str, Any] | None = None
+    ) -> Gateway:
         import gw_breaker
+        import gw_common
         import gw_config
         import gw_gateway
         import gw_quota
@@ -549,15 +583,21 @@ def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFac
         breaker = settings.config.breaker
         runtime = gw_gateway.Runtime(
             settings=settings,
-            bedrock=lambda: bedrock,
-            sagemaker=lambda: sagemaker,
-            quota=gw_quota.QuotaStore(aws_client("dynamodb"), quota_table),
-            kill_switch=lambda: kill_switch_value[0],
+            bedrock=bedrock.with_timeout,
+            sagemaker=sagemaker.with_timeout,
+            quota=gw_quota.QuotaStore(
+                aws_client("dynamodb"), quota_table, clock=clock, **(quota_options or {})
+            ),
+            kill_switch=lambda timeout: kill_switch_value[0],
             breakers=gw_breaker.BreakerRegistry(
-                breaker.failure_threshold, breaker.open_seconds, clock
+                breaker.failure_threshold,
+                breaker.open_seconds,
+                clock,
+                min_tenants=breaker.min_tenants,
             ),
             logger=logger,
             emit_metrics=recorders.append,
+            response_ids=gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY)),
             clock=clock,
             sleep=clock.sleep,
             uniform=uniform,

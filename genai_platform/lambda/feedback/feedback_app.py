@@ -4,10 +4,15 @@
    a tenant through the gateway config's ``tenants``: no identity or an unknown principal is a 403.
    Nothing in the body or the headers can choose the caller or the tenant.
 2. The body is validated (:mod:`fb_request`): a 400 names the offending field.
-3. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201
+3. The response id must be one the invoke function issued to this same caller (principal key)
+   no more than ``FEEDBACK_TTL_DAYS`` ago: its HMAC signature (see :class:`gw_common.ResponseIds`)
+   is checked in memory, with no store call. Anything else -- a made-up, altered or expired id,
+   or one issued to another principal -- is a 404 ``UnknownResponse``: nobody can store feedback
+   for responses never served to them, or inflate the metric with invented ids.
+4. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201
    ``{"stored": true}`` the first time, 200 ``{"stored": false, "duplicate": true}`` for a
    repeat, which does not overwrite the first rating. Items expire after ``FEEDBACK_TTL_DAYS``.
-4. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
+5. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
    ``Tenant`` and ``Rating`` (Powertools' ``service`` dimension is switched off, so dashboards
    query exactly those two).
 
@@ -21,9 +26,11 @@ JSON error quoting the request id, never a stack trace.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
@@ -31,9 +38,16 @@ from botocore.session import get_session
 from fb_config import FeedbackSettings, load_settings
 from fb_request import parse_feedback
 from fb_store import FeedbackStore, StoreUnavailable
-from gw_common import HttpError, caller_identity, error_response, json_response
+from gw_common import (
+    HttpError,
+    ResponseIds,
+    caller_identity,
+    error_response,
+    json_response,
+    response_ids_from_environment,
+)
 
-__all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler"]
+__all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler", "response_ids"]
 
 FEEDBACK_METRIC = "Feedback"
 THROTTLED_RETRY_AFTER_SECONDS = 1
@@ -48,26 +62,61 @@ DYNAMODB_CLIENT_CONFIG = Config(
     retries={"total_max_attempts": 2, "mode": "standard"},
 )
 
+KMS_CLIENT_CONFIG = Config(
+    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
+)
+"""Deriving the response-id key at cold start (one ``GenerateMac``; the init phase has 10 s)."""
+
 # Cold start: a bad configuration raises here and the function fails to initialise.
 SETTINGS = load_settings(os.environ)
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics(namespace=SETTINGS.metrics_namespace, service="")
 STORE = FeedbackStore(
     get_session().create_client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
     SETTINGS.table_name,
     ttl_days=SETTINGS.ttl_days,
 )
+_RESPONSE_IDS: list[ResponseIds] = []
+
+
+def response_ids() -> ResponseIds:
+    """The response-id verifier, its key derived through KMS on first use (at import inside
+    Lambda, so a missing or unusable key fails the init phase)."""
+    if not _RESPONSE_IDS:
+        _RESPONSE_IDS.append(
+            response_ids_from_environment(
+                os.environ, lambda: get_session().create_client("kms", config=KMS_CLIENT_CONFIG)
+            )
+        )
+    return _RESPONSE_IDS[0]
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    response_ids()
+
+
+def _traced(handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]]) -> Any:
+    """X-Ray tracing through Powertools only when ``TRACING_ENABLED=true``: the X-Ray SDK
+    costs ~120 ms of cold start and is not imported otherwise."""
+    if not SETTINGS.tracing:
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer().capture_lambda_handler(handler, capture_response=False)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """API Gateway (REST, proxy integration) entry point."""
+def _handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_id = _request_id(event, context)
     logger.append_keys(request_id=request_id)
     try:
-        response = handle(event, request_id=request_id, settings=SETTINGS, store=STORE)
+        response = handle(
+            event,
+            request_id=request_id,
+            settings=SETTINGS,
+            store=STORE,
+            response_ids=response_ids(),
+        )
     except HttpError as exc:
         logger.info(
             "feedback rejected",
@@ -85,8 +134,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return response
 
 
+lambda_handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = _traced(_handler)
+"""API Gateway (REST, proxy integration) entry point."""
+
+
 def handle(
-    event: dict[str, Any], *, request_id: str, settings: FeedbackSettings, store: FeedbackStore
+    event: dict[str, Any],
+    *,
+    request_id: str,
+    settings: FeedbackSettings,
+    store: FeedbackStore,
+    response_ids: ResponseIds,
+    now: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     """Serve one ``POST /v1/feedback``; raises :class:`HttpError` for every refusal."""
     identity = caller_identity(event)
@@ -110,8 +169,15 @@ def handle(
         )
 
     feedback = parse_feedback(event)
-    tracer.put_annotation(key="tenant", value=tenant)
-    tracer.put_annotation(key="rating", value=feedback.rating)
+    max_age = settings.ttl_days * 86_400
+    if not response_ids.verify(feedback.response_id, identity.principal_key, now(), max_age):
+        raise HttpError(
+            404,
+            "UnknownResponse",
+            "response_id: no response with this id was served to this caller in the last "
+            f"{settings.ttl_days} days",
+            field="response_id",
+        )
     try:
         stored = store.put(
             feedback, caller=identity.principal_key, tenant=tenant, request_id=request_id

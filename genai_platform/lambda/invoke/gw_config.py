@@ -12,7 +12,21 @@ blocked message) is one JSON document, merged from up to three sources, lowest p
    ``inference_component_name``), at their places in the document;
 3. ``GATEWAY_CONFIG``: a whole configuration as JSON, for local runs and tests.
 
-Other variables: ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required).
+Other variables:
+
+- ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required);
+- ``API_INTEGRATION_TIMEOUT_MS``: the API Gateway integration timeout of the function's
+  routes, in ms: 29000 when unset (API Gateway's default; 50 to 29,000 ms, and up to
+  300,000 ms for Regional and private REST APIs after a quota increase -- "Amazon API Gateway
+  integration timeout limit increase beyond 29 seconds", AWS What's New, June 2024). The
+  request deadline stays below it, so the function answers before API Gateway gives up;
+- ``RESPONSE_ID_KEY_ARN`` (required in Lambda): the KMS HMAC key response ids are signed with
+  (see ``gw_common.ResponseIds``); ``RESPONSE_ID_TEST_KEY`` replaces it outside Lambda only;
+- ``TRACING_ENABLED``: ``true`` turns on X-Ray tracing through Powertools' Tracer (imported only
+  then); off when unset;
+- ``QUOTA_DEFER_REFUNDS``: ``false`` applies every quota settlement at once (two store calls per
+  request) instead of piggybacking refunds on the next reservation (see ``gw_quota``); true
+  when unset.
 
 Read and validated once, at cold start. A bad configuration is a deployment bug, not a caller
 error, so :func:`load_settings` raises :class:`ConfigError` listing every problem at once (each
@@ -30,7 +44,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import parse_tenant_registry, read_gateway_config, show_value
+from gw_common import (
+    parse_tenant_registry,
+    read_gateway_config,
+    response_id_environment_problems,
+    show_value,
+)
 
 __all__ = [
     "BEDROCK",
@@ -132,12 +151,21 @@ class RetryPolicy:
     max_delay_seconds: float
 
 
+DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
+MIN_INTEGRATION_TIMEOUT_MS = 50
+MAX_INTEGRATION_TIMEOUT_MS = 300_000
+DEFAULT_BREAKER_MIN_TENANTS = 2
+
+
 @dataclass(frozen=True)
 class BreakerPolicy:
-    """Circuit breaker per target: opens after N consecutive failures for T seconds."""
+    """Circuit breakers: open after N consecutive failures for T seconds; a target's shared
+    breaker only when the failures came from ``min_tenants`` tenants or more (``breaker.
+    min_tenants``, 2 when absent; 2 to 1000: one tenant alone can never open it)."""
 
     failure_threshold: int
     open_seconds: float
+    min_tenants: int = DEFAULT_BREAKER_MIN_TENANTS
 
 
 @dataclass(frozen=True)
@@ -174,6 +202,9 @@ class Settings:
     config: GatewayConfig
     quota_table_name: str
     kill_switch_parameter: str
+    integration_timeout_ms: int = DEFAULT_INTEGRATION_TIMEOUT_MS
+    tracing: bool = False
+    defer_refunds: bool = True
 
 
 class _Checker:
@@ -544,10 +575,15 @@ def _breaker(check: _Checker, data: Any) -> BreakerPolicy | None:
     if data is None:
         return None
     names = {"failure_threshold", "open_seconds"}
-    obj = check.obj(data, "breaker", names, names)
+    obj = check.obj(data, "breaker", names | {"min_tenants"}, names)
     return BreakerPolicy(
         failure_threshold=check.integer(obj, "failure_threshold", "breaker", 1, 1000),
         open_seconds=check.number(obj, "open_seconds", "breaker", 0, 3600),
+        min_tenants=(
+            check.integer(obj, "min_tenants", "breaker", 2, 1000)
+            if "min_tenants" in obj
+            else DEFAULT_BREAKER_MIN_TENANTS
+        ),
     )
 
 
@@ -568,6 +604,34 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     parameter = environ.get("KILL_SWITCH_PARAMETER", "")
     if not re.fullmatch(r"/?[a-zA-Z0-9_.\-/]{1,1011}", parameter):
         problems.append(f"KILL_SWITCH_PARAMETER: got {parameter!r}; must be an SSM parameter name")
+    integration = environ.get("API_INTEGRATION_TIMEOUT_MS")
+    integration_ms = DEFAULT_INTEGRATION_TIMEOUT_MS
+    if integration is not None:
+        if (
+            re.fullmatch(r"[0-9]{1,6}", integration)
+            and MIN_INTEGRATION_TIMEOUT_MS <= int(integration) <= MAX_INTEGRATION_TIMEOUT_MS
+        ):
+            integration_ms = int(integration)
+        else:
+            problems.append(
+                f"API_INTEGRATION_TIMEOUT_MS: got {show_value(integration)}; must be whole "
+                f"milliseconds from {MIN_INTEGRATION_TIMEOUT_MS} to {MAX_INTEGRATION_TIMEOUT_MS} "
+                f"(unset means {DEFAULT_INTEGRATION_TIMEOUT_MS})"
+            )
+    flags: dict[str, bool] = {}
+    for name, default in (("TRACING_ENABLED", False), ("QUOTA_DEFER_REFUNDS", True)):
+        raw = environ.get(name, str(default).lower()).strip().lower()
+        if raw not in ("true", "false"):
+            problems.append(f"{name}: got {show_value(raw)}; must be true or false")
+        flags[name] = raw == "true"
+    problems.extend(response_id_environment_problems(environ))
     if problems or config is None:
         raise ConfigError(problems)
-    return Settings(config=config, quota_table_name=table, kill_switch_parameter=parameter)
+    return Settings(
+        config=config,
+        quota_table_name=table,
+        kill_switch_parameter=parameter,
+        integration_timeout_ms=integration_ms,
+        tracing=flags["TRACING_ENABLED"],
+        defer_refunds=flags["QUOTA_DEFER_REFUNDS"],
+    )
