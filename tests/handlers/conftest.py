@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ def issue_response_id(principal_key: str = TENANT_A_KEY, issued_at: float | None
 
     ids = gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY))
     return ids.issue(principal_key, time.time() if issued_at is None else issued_at)
+
 
 EXAMPLE_CONFIG: dict[str, Any] = {
     "guardrail": {"identifier": "abc123", "version": "3", "arn": GUARDRAIL_ARN},
@@ -445,6 +447,66 @@ class ScriptedClient:
         return self._answer("invoke_endpoint", kwargs)
 
 
+class FakeQuotaTable:
+    """The quota table with DynamoDB's semantics for the gateway's two updates, deterministic
+    under threads: each ``UpdateItem`` checks its condition and applies its ``ADD`` atomically
+    (under one lock), as DynamoDB does per item. moto's DynamoDB is not atomic across threads,
+    which made concurrency tests against it flaky.
+
+    Supports ``ADD tokens_used :n`` with the reservation's condition (and ``ALL_OLD`` on a
+    failed condition), the unconditional ``ADD tokens_used :d``, and ``GetItem``. Every call
+    is recorded in ``calls``; ``before_update`` (if set) runs before each update, outside the
+    lock (to inject failures or latency).
+    """
+
+    RESERVE = "ADD tokens_used :n"
+    CONDITION = "attribute_not_exists(tokens_used) OR tokens_used <= :limit_minus_n"
+
+    def __init__(self) -> None:
+        self.items: dict[str, int] = {}
+        self.calls: list[dict[str, Any]] = []
+        self.before_update: Callable[[dict[str, Any]], None] | None = None
+        self._lock = threading.Lock()
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        if self.before_update is not None:
+            self.before_update(kwargs)
+        with self._lock:
+            self.calls.append(kwargs)
+            pk = kwargs["Key"]["pk"]["S"]
+            values = kwargs["ExpressionAttributeValues"]
+            current = self.items.get(pk)
+            if kwargs["UpdateExpression"] == self.RESERVE:
+                assert kwargs["ConditionExpression"] == self.CONDITION
+                bound = int(values[":limit_minus_n"]["N"])
+                if current is not None and current > bound:
+                    response: dict[str, Any] = {
+                        "Error": {"Code": "ConditionalCheckFailedException", "Message": "failed"}
+                    }
+                    if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+                        response["Item"] = {"pk": {"S": pk}, "tokens_used": {"N": str(current)}}
+                    raise ClientError(response, "UpdateItem")
+                self.items[pk] = (current or 0) + int(values[":n"]["N"])
+            else:
+                assert kwargs["UpdateExpression"] == "ADD tokens_used :d"
+                assert "ConditionExpression" not in kwargs
+                self.items[pk] = (current or 0) + int(values[":d"]["N"])
+        return {}
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        with self._lock:
+            pk = kwargs["Key"]["pk"]["S"]
+            if pk not in self.items:
+                return {}
+            return {"Item": {"pk": {"S": pk}, "tokens_used": {"N": str(self.items[pk])}}}
+
+    def reservations(self) -> list[dict[str, Any]]:
+        """The reservation updates sent so far."""
+        return [call for call in self.calls if call["UpdateExpression"] == self.RESERVE]
+
+
 class FakeClock:
     """Monotonic time that only moves when told to (or when something sleeps)."""
 
@@ -544,14 +606,17 @@ GatewayFactory = Callable[..., Gateway]
 
 @pytest.fixture
 def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFactory:
-    """Build a :class:`Gateway` from a config dict (default: the ``gateway_config`` fixture).
+    """Build a :class:`Gateway` from a config dict (default: the ``gateway_config`` fixture),
+    with the quota store on ``quota_client`` (default: moto's DynamoDB) and ``quota_options``.
 
     Jitter is deterministic: ``uniform(low, high)`` returns ``high`` (the largest sleep full
     jitter allows), and every draw is recorded in ``gateway.jitter``.
     """
 
     def build(
-        config: dict[str, Any] | None = None, quota_options: dict[str, Any] | None = None
+        config: dict[str, Any] | None = None,
+        quota_options: dict[str, Any] | None = None,
+        quota_client: Any = None,
     ) -> Gateway:
         import gw_breaker
         import gw_common
@@ -586,7 +651,10 @@ def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFac
             bedrock=bedrock.with_timeout,
             sagemaker=sagemaker.with_timeout,
             quota=gw_quota.QuotaStore(
-                aws_client("dynamodb"), quota_table, clock=clock, **(quota_options or {})
+                quota_client or aws_client("dynamodb"),
+                quota_table,
+                clock=clock,
+                **(quota_options or {}),
             ),
             kill_switch=lambda timeout: kill_switch_value[0],
             breakers=gw_breaker.BreakerRegistry(

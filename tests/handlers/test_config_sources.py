@@ -21,6 +21,7 @@ from tests.handlers.conftest import (
     FEEDBACK_TABLE_NAME,
     KILL_SWITCH_PARAMETER,
     QUOTA_TABLE_NAME,
+    RESPONSE_ID_TEST_KEY,
 )
 
 FILE_NAME = "gateway_config.json"
@@ -49,6 +50,7 @@ def _lambda_env(
         "QUOTA_TABLE_NAME": QUOTA_TABLE_NAME,
         "KILL_SWITCH_PARAMETER": KILL_SWITCH_PARAMETER,
         "FEEDBACK_TABLE_NAME": FEEDBACK_TABLE_NAME,
+        "RESPONSE_ID_TEST_KEY": RESPONSE_ID_TEST_KEY,
         **extra,
     }
     if deploy is not None:
@@ -120,6 +122,7 @@ def test_whole_gateway_config_variable_works_without_a_file() -> None:
         "GATEWAY_CONFIG": json.dumps(EXAMPLE_CONFIG),
         "QUOTA_TABLE_NAME": QUOTA_TABLE_NAME,
         "KILL_SWITCH_PARAMETER": KILL_SWITCH_PARAMETER,
+        "RESPONSE_ID_TEST_KEY": RESPONSE_ID_TEST_KEY,
     }
     # WHEN / THEN it is the whole config
     assert gw_config.load_settings(env).config.tenant_for(f"{APP_ACCOUNT}:role:app-a-workload")

@@ -95,8 +95,10 @@ def _secret(match: re.Match[str]) -> str:
 
 def _is_email(word: str) -> bool:
     local, _, domain = word.rpartition("@")
-    return bool(local) and _LOCAL_PART.fullmatch(local) is not None and (
-        _DOMAIN.fullmatch(domain) is not None
+    return (
+        bool(local)
+        and _LOCAL_PART.fullmatch(local) is not None
+        and (_DOMAIN.fullmatch(domain) is not None)
     )
 
 

@@ -216,8 +216,10 @@ def _parse_float(text: str) -> float:
     return float(text)
 
 
-def _parse_constant(name: str) -> Any:
-    raise _BadNumber(f"{name} is not a JSON number")
+def _parse_constant(name: str) -> float:
+    """``NaN``/``Infinity`` (not JSON, but Python's decoder reads them) become floats that every
+    numeric field refuses by name (``temperature: got a non-finite number``)."""
+    return float(name)
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:
@@ -254,15 +256,14 @@ def parse_json_body(event: dict[str, Any], *, max_bytes: int) -> dict[str, Any]:
     base64 of UTF-8, more than ``max_bytes`` bytes, raw unpaired surrogates (JSON-escaped ones
     are refused by the field that holds them, see :func:`has_lone_surrogate`), invalid JSON,
     nesting deeper than :data:`MAX_JSON_DEPTH`, number literals longer than
-    :data:`MAX_NUMBER_CHARS`, ``NaN``/``Infinity``, and any top-level value but an object. Type
-    names are JSON's.
+    :data:`MAX_NUMBER_CHARS`, and any top-level value but an object. Type names are JSON's.
     """
     body = event.get("body")
     if body is None or body == "":
         raise BadRequest("body", "is empty; send a JSON object")
     if not isinstance(body, str):
         raise BadRequest("body", f"must be a JSON text, not {json_type_name(body)}")
-    if event.get("isBase64Encoded") is True:
+    if event.get("isBase64Encoded"):
         import base64
         import binascii
 
