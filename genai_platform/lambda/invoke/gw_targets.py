@@ -190,9 +190,9 @@ def bedrock_converse(
         blocks = response["output"]["message"]["content"]
         text = "".join(_block_text(block) for block in blocks)
         stop_reason = response["stopReason"]
-        usage = response.get("usage") or {}
-        input_tokens = _token_count(usage.get("inputTokens", 0))
-        output_tokens = _token_count(usage.get("outputTokens", 0))
+        usage = response["usage"]
+        input_tokens = _token_count(usage["inputTokens"])
+        output_tokens = _token_count(usage["outputTokens"])
         if not isinstance(stop_reason, str) or not isinstance(blocks, list):
             raise TypeError("stopReason or content of the wrong type")
     except Exception as exc:
