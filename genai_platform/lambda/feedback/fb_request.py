@@ -67,7 +67,8 @@ def _reject_unknown(body: dict[str, Any]) -> None:
         names = ", ".join(_show(key) for key in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise BadRequest(
-            unknown[0][:64], f"unknown field(s) {names}{more}; allowed: {', '.join(FIELDS)}"
+            unknown[0][:64] or "body",
+            f"unknown field(s) {names}{more}; allowed: {', '.join(FIELDS)}",
         )
 
 

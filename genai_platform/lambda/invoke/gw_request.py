@@ -119,15 +119,17 @@ def _reject_unknown(obj: dict[str, Any], allowed: tuple[str, ...], *, prefix: st
     unknown = sorted(key for key in obj if key not in allowed)
     if unknown:
         names = ", ".join(repr(key[:64]) for key in unknown[:5])
+        name = unknown[0][:64]
+        # An empty key is named by the object that holds it.
         raise BadRequest(
-            f"{prefix}{unknown[0][:64]}",
+            f"{prefix}{name}" if name else (prefix.rstrip(".") or "body"),
             f"unknown field(s) {names}; allowed: {', '.join(allowed)}",
         )
 
 
 def _messages(body: dict[str, Any], limits: Limits) -> tuple[ChatMessage, ...]:
     if "messages" not in body:
-        raise BadRequest("messages", "is required: a list of {role, content} objects")
+        raise BadRequest("messages", "is required: an array of {role, content} objects")
     raw = body["messages"]
     if not isinstance(raw, list):
         raise BadRequest("messages", f"must be an array, not {json_type_name(raw)}")
