@@ -33,8 +33,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
-from botocore.session import get_session
 from fb_config import FeedbackSettings, load_settings
 from fb_request import parse_feedback
 from fb_store import FeedbackStore, StoreUnavailable
@@ -53,26 +51,51 @@ FEEDBACK_METRIC = "Feedback"
 THROTTLED_RETRY_AFTER_SECONDS = 1
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
-DYNAMODB_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
+DYNAMODB_CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 2,
     # Two attempts in all (botocore's ``max_attempts`` counts retries, not attempts). The
     # conditional put is idempotent, and a retry of a put whose response was lost is recognised
     # by its request id (see fb_store). Worst case: 2 x (1 s + 2 s) plus one backoff, under 10 s.
-    retries={"total_max_attempts": 2, "mode": "standard"},
-)
-
-KMS_CLIENT_CONFIG = Config(
-    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
-)
+    "retries": {"total_max_attempts": 2, "mode": "standard"},
+}
+KMS_CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 2,
+    "retries": {"total_max_attempts": 3, "mode": "standard"},
+}
 """Deriving the response-id key at cold start (one ``GenerateMac``; the init phase has 10 s)."""
+
+
+def _client(service: str, options: dict[str, Any]) -> Any:
+    """A botocore client (botocore's client machinery is imported here, on first use: it is
+    most of a cold import; inside Lambda this happens during the init phase)."""
+    from botocore.config import Config
+    from botocore.session import get_session
+
+    return get_session().create_client(service, config=Config(**options))
+
+
+class _LazyClient:
+    """Creates its client on first attribute access."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._factory()
+        return getattr(self._client, name)
+
 
 # Cold start: a bad configuration raises here and the function fails to initialise.
 SETTINGS = load_settings(os.environ)
 logger = Logger()
 metrics = Metrics(namespace=SETTINGS.metrics_namespace, service="")
+_DYNAMODB = _LazyClient(lambda: _client("dynamodb", DYNAMODB_CLIENT_OPTIONS))
 STORE = FeedbackStore(
-    get_session().create_client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
+    _DYNAMODB,
     SETTINGS.table_name,
     ttl_days=SETTINGS.ttl_days,
 )
@@ -84,15 +107,14 @@ def response_ids() -> ResponseIds:
     Lambda, so a missing or unusable key fails the init phase)."""
     if not _RESPONSE_IDS:
         _RESPONSE_IDS.append(
-            response_ids_from_environment(
-                os.environ, lambda: get_session().create_client("kms", config=KMS_CLIENT_CONFIG)
-            )
+            response_ids_from_environment(os.environ, lambda: _client("kms", KMS_CLIENT_OPTIONS))
         )
     return _RESPONSE_IDS[0]
 
 
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    response_ids()
+    response_ids()  # a missing or unusable key fails the init phase
+    _DYNAMODB.meta  # noqa: B018 (creates the DynamoDB client during the init phase)
 
 
 def _traced(handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]]) -> Any:

@@ -34,7 +34,7 @@ _MAX_EMAIL_CHARS = 254  # RFC 5321's limit on a forward path
 _AWS_ACCESS_KEY = re.compile(
     r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
 )
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
+_AWS_SECRET = re.compile(r"[A-Za-z0-9/+=]{40,}")  # whole runs; exactly 40 is secret-shaped
 _API_KEY = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])")
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)\b(password|passwd|pwd|passphrase|secret|api[_-]?key|access[_-]?token|token)"
@@ -84,6 +84,10 @@ def _iban(match: re.Match[str]) -> str:
     return "[IBAN]" if int(number) % 97 == 1 else match.group(0)
 
 
+def _aws_secret(match: re.Match[str]) -> str:
+    return "[AWS_SECRET]" if len(match.group(0)) == 40 else match.group(0)
+
+
 def _phone(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
     return "[PHONE]" if 9 <= len(digits) <= 15 else match.group(0)
@@ -120,7 +124,7 @@ def mask(text: str) -> str:
     text = _SECRET_ASSIGNMENT.sub(_secret, text)
     text = _AWS_ACCESS_KEY.sub("[AWS_ACCESS_KEY]", text)
     text = _API_KEY.sub("[API_KEY]", text)
-    text = _AWS_SECRET.sub("[AWS_SECRET]", text)
+    text = _AWS_SECRET.sub(_aws_secret, text)
     text = _WORD.sub(_email_word, text)
     text = _IBAN.sub(_iban, text)
     text = _CARD.sub(_card, text)

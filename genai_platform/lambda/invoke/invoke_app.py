@@ -30,19 +30,21 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _IMPORT_STARTED = time.monotonic()
 
 from aws_lambda_powertools import Logger  # noqa: E402
 from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
-from botocore.config import Config  # noqa: E402
 from gw_breaker import BreakerRegistry  # noqa: E402
 from gw_common import response_ids_from_environment  # noqa: E402
 from gw_config import Settings, load_settings  # noqa: E402
 from gw_gateway import PLATFORM_READ_TIMEOUT_SECONDS, Runtime, handle  # noqa: E402
 from gw_metrics import MetricsRecorder  # noqa: E402
 from gw_quota import QuotaStore  # noqa: E402
+
+if TYPE_CHECKING:
+    from botocore.config import Config
 
 __all__ = [
     "ClientsByTimeout",
@@ -56,10 +58,24 @@ logger = Logger()
 
 PLATFORM_CONNECT_TIMEOUT_SECONDS = 1.0
 """Connect timeout of the DynamoDB, SSM and KMS clients (at most what is left)."""
-KMS_CLIENT_CONFIG = Config(
-    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
-)
-"""Deriving the response-id key at cold start (one ``GenerateMac``; the init phase has 10 s)."""
+
+
+def client_config(**options: Any) -> Config:
+    """A botocore ``Config`` (botocore's client machinery is imported on first use, not at
+    import: it is most of a cold import)."""
+    from botocore.config import Config
+
+    return Config(**options)
+
+
+def kms_client_config() -> Config:
+    """Deriving the response-id key at cold start (one ``GenerateMac``; the init phase has
+    10 s): 1 s connect, 2 s read, 3 attempts."""
+    return client_config(
+        connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
+    )
+
+
 SIGTERM_FLUSH_TIMEOUT_SECONDS = 0.25
 """Read timeout of the deferred quota refunds flushed at shutdown (Lambda allows ~300 ms)."""
 
@@ -99,7 +115,7 @@ class ClientsByTimeout:
                 client = self._clients.get(bucket)
                 if client is None:
                     client = self._create(
-                        Config(
+                        client_config(
                             connect_timeout=min(self._connect, bucket),
                             read_timeout=bucket,
                             retries={"total_max_attempts": 1, "mode": "standard"},
@@ -160,7 +176,7 @@ def build_runtime(environ: Mapping[str, str], *, kms_client: Any = None) -> Runt
     )
     response_ids = response_ids_from_environment(
         environ,
-        lambda: kms_client or _session().create_client("kms", config=KMS_CLIENT_CONFIG),
+        lambda: kms_client or _session().create_client("kms", config=kms_client_config()),
     )
     namespace = environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenAiPlatform"
 
