@@ -642,7 +642,7 @@ def test_a_bug_is_a_500_with_the_request_id_and_a_logged_stack_trace(
     assert any(r.exc_info for r in gateway.logs.records)
     assert gateway.runtime.quota.used("team-a", gateway.runtime.now()) == 0
     assert gateway.metric("Errors") == 1
-    assert gateway.runtime.breakers.for_target("chat").allow()
+    assert gateway.runtime.breakers.for_call("team-a", "chat").allow()
 
 
 def test_tenant_and_principal_dimension_for_an_unknown_caller_is_bounded(

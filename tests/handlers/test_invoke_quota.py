@@ -26,6 +26,7 @@ from tests.handlers.conftest import (
     GatewayFactory,
     aws_client,
     chat_body,
+    chat_completion_response,
     client_error,
     converse_response,
 )
@@ -548,3 +549,49 @@ def test_refunds_carried_by_a_reservation_with_unknown_outcome_are_not_applied_t
 def test_next_reset_is_the_first_of_the_next_utc_month(now: datetime, expected: str) -> None:
     # GIVEN/WHEN the next reset is computed THEN it is midnight UTC on the 1st of next month
     assert gw_quota.iso(gw_quota.next_reset(now)) == expected
+
+
+def test_a_model_that_answered_is_charged_even_when_the_output_guardrail_fails(
+    gateway: Gateway, api_event: ApiEventFactory
+) -> None:
+    # GIVEN llama answers with 20 + 7 tokens, and then ApplyGuardrail on the output fails
+    gateway.bedrock.script(
+        "apply_guardrail",
+        {"action": "NONE"},
+        client_error("InternalServerException", operation="ApplyGuardrail"),
+    )
+    gateway.bedrock.defaults["apply_guardrail"] = client_error(
+        "InternalServerException", operation="ApplyGuardrail"
+    )
+    gateway.sagemaker.script("invoke_endpoint", chat_completion_response())
+
+    # WHEN team-a chats with llama
+    result = gateway.call(api_event("POST", "/v1/chat", chat_body(model="llama")))
+
+    # THEN the caller gets 503 (unguarded text is never served) and the tokens the model
+    # reported are charged, not refunded
+    assert (result.status, result.error["code"]) == (503, "GuardrailUnavailable")
+    gateway.runtime.quota.flush()
+    assert gateway.runtime.quota.used("team-a", gateway.runtime.now()) == 20 + 7
+
+
+def test_a_fallback_after_a_timeout_is_charged_with_the_timed_out_input(
+    gateway: Gateway, api_event: ApiEventFactory
+) -> None:
+    # GIVEN chat times out and its fallback fast answers with 12 + 5 tokens
+    chat_id = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+    def by_model(kwargs: dict[str, Any]) -> Any:
+        if kwargs["modelId"] == chat_id:
+            raise ReadTimeoutError(endpoint_url="https://bedrock")
+        return converse_response(input_tokens=12, output_tokens=5)
+
+    gateway.bedrock.defaults["converse"] = by_model
+
+    # WHEN team-a chats with chat
+    result = gateway.call(api_event("POST", "/v1/chat", chat_body("abcd")))
+
+    # THEN fast served; usage is fast's tokens plus chat's input bound
+    assert result.body["model"] == "fast"
+    gateway.runtime.quota.flush()
+    assert gateway.runtime.quota.used("team-a", gateway.runtime.now()) == 12 + 5 + _bound("abcd")

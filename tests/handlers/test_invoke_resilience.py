@@ -371,8 +371,8 @@ def test_success_resets_the_consecutive_failure_count(
     for _ in range(THRESHOLD - 1):
         _chat(gateway, api_event)
 
-    # THEN the breaker is still closed: the count restarted after the success
-    assert gateway.runtime.breakers.for_target("chat").state == "closed"
+    # THEN team-a's breaker for chat is still closed: the count restarted after the success
+    assert gateway.runtime.breakers.for_tenant("team-a", "chat").state == "closed"
     assert gateway.metric("BreakerOpens") == 0
 
 

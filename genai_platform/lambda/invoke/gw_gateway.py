@@ -251,6 +251,7 @@ class _RequestState:
     recorder: MetricsRecorder = field(default_factory=MetricsRecorder)
     principal: str = ""
     model_timed_out: bool = False
+    model_used_tokens: int | None = None
     last_call_cut: bool = False
     tenant: Tenant | None = None
     feature: str = FEATURE_NONE
@@ -436,11 +437,24 @@ def _chat(
         request = replace(request, max_tokens=reservation.output_tokens)
         state.log["max_tokens_capped_to"] = reservation.output_tokens
     settle_timeout = SETTLE_TIMEOUT_SECONDS
+    # What a timed-out model call is charged: its input bound (the model may have run).
+    timed_out_charge = request.input_token_bound
     try:
         served, completion = _serve(request, alias, tenant, runtime, state)
     except BaseException:
-        if state.model_timed_out:
-            # The model may have run: charge what is known (the input bound).
+        # Settled whatever failed: with what a model that answered reported (e.g. the output
+        # guardrail then failed), else the input bound after a timeout, else nothing.
+        if state.model_used_tokens is not None:
+            used_before = state.model_used_tokens + (
+                timed_out_charge if state.model_timed_out else 0
+            )
+            _quota_safely(
+                runtime,
+                state,
+                "settle",
+                lambda: runtime.quota.settle(reservation, used_before, timeout=settle_timeout),
+            )
+        elif state.model_timed_out:
             _quota_safely(
                 runtime,
                 state,
@@ -456,6 +470,10 @@ def _chat(
             )
         raise
     used = completion.input_tokens + completion.output_tokens
+    if state.model_timed_out:
+        # A fallback served after the first model timed out: that one is charged its input
+        # bound too (the one case where usage can pass the reservation, by one input bound).
+        used += timed_out_charge
     _quota_safely(
         runtime,
         state,
@@ -687,6 +705,7 @@ def _call_target(
             raise _TargetUnavailable(target.alias, kind, retry_after) from None
         breaker.record_success()
         verdict_given = True
+        state.model_used_tokens = completion.input_tokens + completion.output_tokens
         latency_ms = (runtime.clock() - started) * 1000
         state.recorder.add(LATENCY, latency_ms, state.dims(target.alias))
         state.log["model_latency_ms"] = round(latency_ms, 1)
