@@ -108,8 +108,8 @@ def test_slow_ssm_and_dynamodb_are_subtracted_and_the_caller_gets_a_504_in_time(
     # ...every call's read timeout ended by the deadline (SSM and DynamoDB time included)
     assert [what for what, _, _ in calls.entries][:3] == ["ssm", "dynamodb", "converse"]
     assert max(calls.ends()) <= deadline + 1e-9
-    # ...and the model call got the 20 s read timeout less nothing: 25 - 5.8 s were left
-    assert calls.entries[2][2] == pytest.approx(min(20, 25 - 5.8))
+    # ...and the model call got what was left (25 - 5.8 s) less its 2 s connect timeout
+    assert calls.entries[2][2] == pytest.approx(25 - 5.8 - 2)
 
 
 def test_fallback_runs_only_inside_the_same_deadline(
@@ -126,9 +126,10 @@ def test_fallback_runs_only_inside_the_same_deadline(
     # WHEN team-a chats with chat
     result = gateway.call(api_event("POST", "/v1/chat", chat_body()))
 
-    # THEN fast served, with a read timeout of only what was left (25 - 20 = 5 s, not 20 s)
+    # THEN fast served, with a read timeout of only what was left (25 - 20 = 5 s, not 20 s),
+    # less a quarter of it for the connect
     assert (result.status, result.body["model"]) == (200, "fast")
-    assert [round(timeout, 6) for _, _, timeout in calls.entries] == [20, 5]
+    assert [round(timeout, 6) for _, _, timeout in calls.entries] == [20, 5 * 3 / 4]
     assert gateway.clock() - started <= 25
 
 
@@ -145,9 +146,10 @@ def test_a_call_cut_by_the_deadline_is_a_504_and_does_not_count_against_the_mode
         api_event("POST", "/v1/chat", chat_body(model="fast")), remaining_millis=3000
     )
 
-    # THEN 504 after 2 s (3 s less the margin); the model's breakers saw no failure
+    # THEN 504 after 2 s (3 s less the margin; the read may use 3/4 of it, the connect the
+    # rest); the model's breakers saw no failure
     assert (result.status, result.error["code"]) == (504, "GatewayTimeout")
-    assert calls.entries[0][2] == pytest.approx(2.0)
+    assert calls.entries[0][2] == pytest.approx(2.0 * 3 / 4)
     assert gateway.runtime.breakers.for_tenant("team-a", "fast").state == "closed"
     assert gateway.metric("BreakerOpens") == 0
 
@@ -178,8 +180,8 @@ def test_api_integration_timeout_caps_the_deadline(
     # WHEN team-a chats
     gateway.call(api_event("POST", "/v1/chat", chat_body(model="fast")))
 
-    # THEN the model call may wait at most 10 s less the margin
-    assert calls.entries[0][2] == pytest.approx(10 - MARGIN_S)
+    # THEN the model call may wait at most 10 s less the margin, less its 2 s connect timeout
+    assert calls.entries[0][2] == pytest.approx(10 - MARGIN_S - 2)
 
 
 def test_cold_start_time_is_taken_off_the_integration_timeout(
@@ -196,8 +198,8 @@ def test_cold_start_time_is_taken_off_the_integration_timeout(
         spent_before_seconds=4.0,
     )
 
-    # THEN the model call may wait at most 20 - 4 - margin seconds
-    assert calls.entries[0][2] == pytest.approx(20 - 4 - MARGIN_S)
+    # THEN the model call may wait at most 20 - 4 - margin seconds, less its connect timeout
+    assert calls.entries[0][2] == pytest.approx(20 - 4 - MARGIN_S - 2)
 
 
 def test_guardrail_and_endpoint_calls_share_the_deadline(
@@ -216,12 +218,13 @@ def test_guardrail_and_endpoint_calls_share_the_deadline(
         api_event("POST", "/v1/chat", chat_body(model="llama")), remaining_millis=16_000
     )
 
-    # THEN each call could wait only what the ones before it left of the 15 s
+    # THEN each call could wait only what the ones before it left of the 15 s, less its
+    # connect timeout (2 s, or a quarter of what is left when that is less)
     assert result.status == 200
     assert [(what, round(t, 6)) for what, _, t in calls.entries] == [
-        ("apply_guardrail", 15),
-        ("invoke_endpoint", 14.5),
-        ("apply_guardrail", 4.5),
+        ("apply_guardrail", 15 - 2),
+        ("invoke_endpoint", 14.5 - 2),
+        ("apply_guardrail", 4.5 * 3 / 4),
     ]
 
 
@@ -311,8 +314,8 @@ def test_kill_switch_read_gets_at_most_what_is_left(
     # WHEN team-a chats
     gateway.call(api_event("POST", "/v1/chat", chat_body()), remaining_millis=1500)
 
-    # THEN the SSM read may wait 0.5 s, not the platform's 3 s
-    assert timeouts == [pytest.approx(0.5)]
+    # THEN the SSM read and its connect share the 0.5 s, not the platform's 3 s + 1 s
+    assert timeouts == [pytest.approx(0.5 * 3 / 4)]
 
 
 def test_dynamodb_reservation_gets_at_most_what_is_left(
@@ -326,6 +329,6 @@ def test_dynamodb_reservation_gets_at_most_what_is_left(
     # WHEN team-a chats with 3 s of Lambda time left
     gateway.call(api_event("POST", "/v1/chat", chat_body()), remaining_millis=3000)
 
-    # THEN the reservation's read timeout is the 0.8 s left
+    # THEN the reservation's read timeout and its connect share the 0.8 s left
     assert calls.entries[1][0] == "dynamodb"
-    assert calls.entries[1][2] == pytest.approx(0.8)
+    assert calls.entries[1][2] == pytest.approx(0.8 * 3 / 4)

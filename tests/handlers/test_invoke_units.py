@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.handlers.conftest import EXAMPLE_CONFIG, RESPONSE_ID_TEST_KEY, FakeClock, client_error
 
@@ -444,3 +446,29 @@ def test_client_timeout_buckets_never_exceed_what_is_left(seconds: float, bucket
     # GIVEN/WHEN a call may wait `seconds` (the configured read timeout is 20 s)
     # THEN its client's read timeout is the largest bucket not above it (20 s at most)
     assert invoke_app.timeout_bucket(seconds, 20.0) == bucket
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    left=st.floats(min_value=0.1, max_value=120),  # MIN_CALL_SECONDS and up
+    read_cap=st.sampled_from([1.0, 3.0, 20.0, 60.0]),
+    connect_cap=st.sampled_from([0.5, 1.0, 2.0]),
+)
+def test_connect_and_read_timeouts_of_a_call_fit_in_what_is_left(
+    left: float, read_cap: float, connect_cap: float
+) -> None:
+    import gw_gateway
+    import invoke_app
+
+    # GIVEN clients by timeout (the factory returns the Config it is given)
+    clients = invoke_app.ClientsByTimeout(
+        lambda config: config, connect_seconds=connect_cap, read_seconds=read_cap
+    )
+
+    # WHEN the gateway asks for the client of a call that must end within `left` seconds
+    config = clients(gw_gateway.read_timeout_for(left, read_cap, connect_cap))
+
+    # THEN a connect that takes its whole timeout plus a read that takes its whole timeout
+    # still end in time, and neither exceeds what was configured
+    assert config.connect_timeout + config.read_timeout <= left + 1e-9
+    assert config.read_timeout <= read_cap and config.connect_timeout <= connect_cap

@@ -36,7 +36,9 @@ a read timeout no longer than what is left of it (clients are chosen by timeout,
 ``invoke_app``), retries and the fallback start only inside it, and when it is spent the caller
 gets a 504 ``GatewayTimeout`` JSON error from the function, before API Gateway would give up.
 A read timeout bounds each wait for bytes: ``Converse``, ``ApplyGuardrail`` and
-``InvokeEndpoint`` answer in one piece, so it bounds the whole call.
+``InvokeEndpoint`` answer in one piece, so it bounds the whole call; the read timeout leaves
+room for the client's connect timeout (:func:`read_timeout_for`), so connect + read fit in what
+is left.
 
 ``GET /v1/models`` lists the caller tenant's aliases; it costs nothing, so the kill switch does
 not apply to it.
@@ -117,6 +119,7 @@ __all__ = [
     "KILL_SWITCH_MAX_AGE_SECONDS",
     "KILL_SWITCH_MAX_STALE_SECONDS",
     "KILL_SWITCH_RETRY_AFTER_SECONDS",
+    "PLATFORM_CONNECT_TIMEOUT_SECONDS",
     "PLATFORM_READ_TIMEOUT_SECONDS",
     "UNAVAILABLE_RETRY_AFTER_SECONDS",
     "WAKING_RETRY_AFTER_SECONDS",
@@ -124,6 +127,7 @@ __all__ = [
     "Runtime",
     "handle",
     "kill_switch_engaged",
+    "read_timeout_for",
 ]
 
 KILL_SWITCH_RETRY_AFTER_SECONDS = 300
@@ -135,10 +139,12 @@ UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 DEADLINE_MARGIN_SECONDS = 1.0
 """Time kept back from the Lambda timeout and the API's integration timeout to answer (and
 settle the quota) once the deadline has passed."""
-MIN_CALL_SECONDS = 0.05
+MIN_CALL_SECONDS = 0.1
 """No outbound call is started with less than this left of the deadline."""
 PLATFORM_READ_TIMEOUT_SECONDS = 3.0
 """Read timeout of a kill-switch read or quota update when more than that is left."""
+PLATFORM_CONNECT_TIMEOUT_SECONDS = 1.0
+"""Connect timeout of the DynamoDB, SSM and KMS clients (less for short read timeouts)."""
 SETTLE_TIMEOUT_SECONDS = 0.5
 """Read timeout of a synchronous settlement (a charge), spent from the margin if need be."""
 KILL_SWITCH_MAX_AGE_SECONDS = 10.0
@@ -317,13 +323,22 @@ def _budget(runtime: Runtime, remaining_millis: int | None, spent_before_seconds
     return max(0.0, budget)
 
 
+def read_timeout_for(left: float, read_cap: float, connect_cap: float) -> float:
+    """The read timeout of a call that must end within ``left`` seconds: ``read_cap``, or less
+    so that a connect (at most ``min(connect_cap, left / 4)``; clients by timeout never connect
+    longer than a quarter of their read timeout, see ``invoke_app.ClientsByTimeout``) plus the
+    read still fit in ``left``."""
+    return min(read_cap, left - min(connect_cap, left / 4))
+
+
 def _left(runtime: Runtime, state: _RequestState, cap: float) -> float:
-    """The read timeout for the next call: at most ``cap``, at most what is left; raises
-    :class:`_DeadlineSpent` when less than :data:`MIN_CALL_SECONDS` is left."""
+    """The read timeout of the next platform call (SSM, DynamoDB): at most ``cap``, and with its
+    connect, at most what is left; raises :class:`_DeadlineSpent` when less than
+    :data:`MIN_CALL_SECONDS` is left."""
     left = state.deadline - runtime.clock()
     if left < MIN_CALL_SECONDS:
         raise _DeadlineSpent()
-    return min(cap, left)
+    return read_timeout_for(left, cap, PLATFORM_CONNECT_TIMEOUT_SECONDS)
 
 
 def _deadline_error(runtime: Runtime, state: _RequestState) -> HttpError:
@@ -722,12 +737,13 @@ def _call_target(
 def _call_timeout(runtime: Runtime, state: _RequestState, deadline: float) -> float:
     """The read timeout of the next model call: the configured one, or less when less is left
     (``state.last_call_cut`` remembers which, to tell a deadline from a slow model)."""
-    read = runtime.config.timeouts.read_seconds
+    timeouts = runtime.config.timeouts
     left = deadline - runtime.clock()
     if left < MIN_CALL_SECONDS:
         raise _DeadlineSpent()
-    state.last_call_cut = left < read
-    return min(read, left)
+    read = read_timeout_for(left, timeouts.read_seconds, timeouts.connect_seconds)
+    state.last_call_cut = read < timeouts.read_seconds
+    return read
 
 
 def _invoke(

@@ -39,7 +39,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext  # noqa: E402
 from gw_breaker import BreakerRegistry  # noqa: E402
 from gw_common import response_ids_from_environment  # noqa: E402
 from gw_config import Settings, load_settings  # noqa: E402
-from gw_gateway import PLATFORM_READ_TIMEOUT_SECONDS, Runtime, handle  # noqa: E402
+from gw_gateway import (  # noqa: E402
+    PLATFORM_CONNECT_TIMEOUT_SECONDS,
+    PLATFORM_READ_TIMEOUT_SECONDS,
+    Runtime,
+    handle,
+)
 from gw_metrics import MetricsRecorder  # noqa: E402
 from gw_quota import QuotaStore  # noqa: E402
 
@@ -55,9 +60,6 @@ __all__ = [
 ]
 
 logger = Logger()
-
-PLATFORM_CONNECT_TIMEOUT_SECONDS = 1.0
-"""Connect timeout of the DynamoDB, SSM and KMS clients (at most what is left)."""
 
 
 def client_config(**options: Any) -> Config:
@@ -92,7 +94,9 @@ def timeout_bucket(seconds: float, cap: float) -> float:
 
 class ClientsByTimeout:
     """``clients(seconds)``: a client of one service whose read timeout is at most ``seconds``
-    (one per bucket, see :func:`timeout_bucket`), created on first use."""
+    (one per bucket, see :func:`timeout_bucket`), created on first use. Its connect timeout is
+    the configured one, but never more than a quarter of its read timeout, so that connect +
+    read fit in what the gateway had left (see ``gw_gateway.read_timeout_for``)."""
 
     def __init__(
         self,
@@ -116,7 +120,7 @@ class ClientsByTimeout:
                 if client is None:
                     client = self._create(
                         client_config(
-                            connect_timeout=min(self._connect, bucket),
+                            connect_timeout=min(self._connect, bucket / 4),
                             read_timeout=bucket,
                             retries={"total_max_attempts": 1, "mode": "standard"},
                         )
