@@ -11,6 +11,7 @@ short) and saying what is allowed. Nothing here logs: a comment may carry person
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +129,13 @@ def _comment(body: dict[str, Any]) -> str | None:
 
 
 def _show(value: Any) -> str:
-    """What the caller sent, cut short, for an error message (never logged)."""
-    text = repr(value)
+    """What the caller sent, cut short, for an error message (never logged): strings quoted,
+    anything else as JSON (``null``, ``true``, ``["up"]``), never as Python writes it."""
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=True)
+        except (TypeError, ValueError):
+            text = json_type_name(value)
     return text if len(text) <= 60 else text[:57] + "..."

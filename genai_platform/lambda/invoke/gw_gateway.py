@@ -24,8 +24,10 @@ A chat request goes through, in order:
    circuit breakers (the tenant's own and the target's shared one, see ``gw_breaker``); while
    a breaker is open, or while an inference component wakes from zero, the alias's
    ``fallback`` serves (one hop, only if the tenant may use it), else 503 with ``Retry-After``;
-7. the quota reservation is settled with the tokens actually used (refunded on failure;
-   a timed-out model call is charged its input bound).
+7. the quota reservation is settled with the tokens the model reported (also when a later
+   step, such as the output guardrail, failed); a timed-out model call is charged its input
+   bound; anything else that failed is refunded. Refunds ride on the next reservation of the
+   same tenant-month item (one store call per request, see ``gw_quota``).
 
 **One deadline per request**, fixed on the handler's first line: the smallest of the config's
 ``timeouts.deadline_seconds``, the API's integration timeout (``API_INTEGRATION_TIMEOUT_MS``,
