@@ -801,3 +801,23 @@ def test_random_response_ids_are_independent(invoke: Invoke, table: Any) -> None
     # THEN both are stored
     assert (first["statusCode"], second["statusCode"]) == (201, 201)
     assert len(stored_items(table)) == 2
+
+
+def test_rejection_with_a_surrogate_field_name_is_still_logged(
+    app: ModuleType, invoke: Invoke
+) -> None:
+    # GIVEN the logger writing to a strict UTF-8 stream, as Lambda's stdout is
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    previous = app.logger.registered_handler.setStream(stream)
+    try:
+        # WHEN a body with a JSON-escaped lone surrogate as a field name is sent
+        response = invoke('{"\\ud800": 1}')
+        written = raw.getvalue().decode("utf-8")
+    finally:
+        app.logger.registered_handler.setStream(previous)
+
+    # THEN a 400, and the "feedback rejected" line was written
+    assert response["statusCode"] == 400
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert [line["field"] for line in lines if line["message"] == "feedback rejected"] == ["\ufffd"]

@@ -258,3 +258,19 @@ def test_inside_lambda_the_config_is_validated_at_import(
         monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
         monkeypatch.setenv("QUOTA_TABLE_NAME", "genai-gateway-quota")
         importlib.reload(app)
+
+
+def test_shutdown_flushes_deferred_refunds(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    # GIVEN a runtime whose quota store holds a deferred refund
+    runtime = app.runtime()
+    flushed: list[float | None] = []
+    monkeypatch.setattr(runtime.quota, "flush", lambda *, timeout=None: flushed.append(timeout))
+
+    # WHEN Lambda shuts the environment down (SIGTERM to the runtime)
+    with pytest.raises(SystemExit):
+        app._flush_on_sigterm(signal.SIGTERM, None)
+
+    # THEN the refunds were flushed within Lambda's shutdown allowance, then the process exits
+    assert flushed == [app.SIGTERM_FLUSH_TIMEOUT_SECONDS]

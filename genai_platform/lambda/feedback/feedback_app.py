@@ -43,6 +43,7 @@ from gw_common import (
     error_response,
     json_response,
     response_ids_from_environment,
+    scrub_text,
 )
 
 __all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler", "response_ids"]
@@ -142,7 +143,12 @@ def _handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except HttpError as exc:
         logger.info(
             "feedback rejected",
-            extra={"status": exc.status, "error_code": exc.code, "field": exc.field},
+            extra={
+                "status": exc.status,
+                "error_code": exc.code,
+                # A field name comes from the body: never let it drop the line (surrogates).
+                "field": scrub_text(exc.field) if exc.field is not None else None,
+            },
         )
         response = exc.response()
     except Exception:
