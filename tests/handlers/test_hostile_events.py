@@ -96,6 +96,8 @@ HOSTILE_CHAT_BODIES = [
     ),
     ("raw_lone_surrogate", '{"messages": "\ud800"}', "body"),
     ("null_body_object", "null", "body"),
+    # quadratic for a regular expression that matches JSON strings: keep the scan linear
+    ("unterminated_escaped_quotes", '{"a": "' + 'x\\"' * 50_000 + "[" * 70, "body"),
 ]
 
 

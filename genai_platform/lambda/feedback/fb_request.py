@@ -136,6 +136,6 @@ def _show(value: Any) -> str:
     else:
         try:
             text = json.dumps(value, ensure_ascii=True)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             text = json_type_name(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -169,6 +169,7 @@ MAX_NUMBER_CHARS = 64
 digits with a ValueError; nothing the gateway reads needs more than a few digits)."""
 
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_STRUCTURAL = re.compile(r'[\[\]{}"\\]')
 
 
 class _BadNumber(ValueError):
@@ -223,19 +224,26 @@ def _parse_constant(name: str) -> float:
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:
-    """Whether brackets outside strings nest deeper than ``limit`` (one linear scan, so the
-    decoder never recurses deep enough to raise RecursionError)."""
+    """Whether brackets outside strings nest deeper than ``limit``, checked before decoding so
+    the decoder never recurses deep enough to raise RecursionError.
+
+    Linear, whatever the text: one character-class scan finds the only characters that matter
+    (brackets, quotes, backslashes) and the loop walks those, skipping what a backslash escapes.
+    No pattern with repetitions that could backtrack (a string-matching regex is quadratic on
+    an unterminated string full of escaped quotes)."""
     if text.count("[") + text.count("{") <= limit:
         return False
     depth = 0
     in_string = False
-    escaped = False
-    for char in text:
+    skip_to = -1
+    for match in _STRUCTURAL.finditer(text):
+        position = match.start()
+        if position < skip_to:
+            continue
+        char = match.group()
         if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
+            if char == "\\":
+                skip_to = position + 2
             elif char == '"':
                 in_string = False
         elif char == '"':
