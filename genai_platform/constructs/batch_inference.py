@@ -998,7 +998,7 @@ def _validate(
 
 
 def _seconds(value: object) -> float | None:
-    return value.to_seconds() if isinstance(value, cdk.Duration) else None
+    return value.to_seconds(integral=False) if isinstance(value, cdk.Duration) else None
 
 
 def _show(value: object) -> object:

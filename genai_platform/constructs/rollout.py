@@ -96,7 +96,7 @@ class RolloutOptions:
 
 
 def _seconds(value: object) -> float | None:
-    return value.to_seconds() if isinstance(value, cdk.Duration) else None
+    return value.to_seconds(integral=False) if isinstance(value, cdk.Duration) else None
 
 
 def _is_int(value: object) -> bool:
