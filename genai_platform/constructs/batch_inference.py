@@ -912,21 +912,22 @@ def _validate(
                 f"model: {model!r} is not an approved model of the catalogue; approved: "
                 f"{', '.join(catalog.models)}; aliases: {', '.join(sorted(catalog.aliases))}"
             )
+    valid_prefixes = 0
     for prop, prefix in (("input_prefix", input_prefix), ("output_prefix", output_prefix)):
         if (
-            not isinstance(prefix, str)
-            or len(prefix) > _MAX_PREFIX_LENGTH
-            or not _PREFIX.fullmatch(prefix)
+            isinstance(prefix, str)
+            and len(prefix) <= _MAX_PREFIX_LENGTH
+            and _PREFIX.fullmatch(prefix)
         ):
+            valid_prefixes += 1
+        else:
             problems.append(
                 f"{prop}: {prefix!r} is not allowed; give a key prefix ending in '/' (not "
                 "starting with '/', no empty segment) of letters, digits and -!_*'(). "
                 f"(Bedrock's S3 URI characters), at most {_MAX_PREFIX_LENGTH} characters"
             )
-    if (
-        isinstance(input_prefix, str)
-        and isinstance(output_prefix, str)
-        and (input_prefix.startswith(output_prefix) or output_prefix.startswith(input_prefix))
+    if valid_prefixes == 2 and (
+        input_prefix.startswith(output_prefix) or output_prefix.startswith(input_prefix)
     ):
         problems.append(
             f"output_prefix: {output_prefix!r} overlaps input_prefix {input_prefix!r}; results "
