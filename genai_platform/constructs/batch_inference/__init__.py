@@ -2,9 +2,10 @@
 
 For workloads that tolerate hours (back-fills, nightly classification, evaluation runs),
 :class:`BatchInference` runs Amazon Bedrock *batch inference* (``CreateModelInvocationJob``),
-which AWS prices below on-demand invocation (the Bedrock pricing page lists batch at 50 % of
-the on-demand price for the models that support it; the platform's cost estimator should use
-that price for batch traffic). What it builds:
+which AWS prices below on-demand invocation ("50% cost savings vs on-demand", Bedrock user
+guide, "Capacity, Limits, and Cost Optimization"; the per-model batch prices are on the Bedrock
+pricing page, which could not be read here): the platform's cost estimator should price batch
+traffic with the batch price. What it builds:
 
 * **A service role Bedrock assumes** for the job, trusted by ``bedrock.amazonaws.com`` only
   with ``aws:SourceAccount`` (this account) and ``aws:SourceArn`` (this account's
