@@ -27,7 +27,8 @@ documentation; nothing here was deployed):
   ``bfloat16``) from the environment (text-generation-inference docs, "Text-generation-launcher
   arguments", each option's ``[env: ...]``); ``QUANTIZE`` values ``awq``, ``eetq``, ``exl2``,
   ``gptq``, ``marlin``, ``bitsandbytes``, ``bitsandbytes-nf4``, ``bitsandbytes-fp4``, ``fp8``.
-  TGI always batches continuously.
+  TGI always batches continuously. ``SM_NUM_GPUS``, which AWS's SageMaker samples set for the
+  TGI image (not in the launcher documentation), counts as a conflict with the shard count.
 * **vLLM** (``vllm``, the AWS vLLM SageMaker image): every ``SM_VLLM_<FLAG>`` variable becomes
   the ``--<flag>`` argument of ``vllm serve`` (AWS Deep Learning Containers docs, "vLLM
   Configuration", Amazon SageMaker AI; vLLM's ``examples/deployment/sagemaker-entrypoint.sh``):

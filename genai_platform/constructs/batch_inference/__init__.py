@@ -44,7 +44,14 @@ account- and model-specific and are not checked here.
 Only models of the :class:`~genai_platform.constructs.model_catalog.ModelCatalog` run: the
 ``model`` prop must be an approved id or alias, and both roles name only that model. Not
 verified (nothing can be deployed): whether batch jobs honour the account-level enforced
-guardrail; Bedrock applies no per-request guardrail to batch records.
+guardrail (Bedrock applies no per-request guardrail to batch records); that the Step Functions
+AWS SDK integration's SDK already knows ``bedrock:createModelInvocationJob`` and
+``getModelInvocationJob`` in every region (no integration-specific documentation was found); the
+state machine follows Step Functions' conventions for SDK integrations: PascalCase request and
+response fields (``JobArn``, ``Status``, ``ProcessedRecordCount``) and ``Bedrock.<Exception>``
+error names for the retries. Request field names and limits come from botocore's Bedrock
+service model (``CreateModelInvocationJob``: job name 1-63 characters, timeout 24-168 hours, 1-16
+subnets, 1-5 security groups; ``GetModelInvocationJob`` statuses).
 """
 
 from genai_platform.constructs.batch_inference.construct import BatchInference
