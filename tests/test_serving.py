@@ -429,3 +429,28 @@ def test_fails_when_more_rollback_alarms_than_sagemaker_takes() -> None:
         ValueError, match=r"rollout\.additional_alarms: 9 alarms given; .* at most 8"
     ):
         _endpoint(stack, rollout=RolloutOptions(additional_alarms=alarms))
+
+
+def test_alarms_added_later_join_both_deployment_configurations() -> None:
+    # GIVEN an endpoint WHEN the gateway's alarm is added after it was built
+    stack = _stack()
+    endpoint = _endpoint(stack)
+    gateway = cloudwatch.Alarm.from_alarm_name(stack, "Gateway5xx", "gateway-5xx-errors")
+    endpoint.add_rollback_alarm(gateway)
+    template = Template.from_stack(stack)
+    # THEN the component and the endpoint both roll back on it, after the construct's own
+    for resource_type in ("AWS::SageMaker::InferenceComponent", "AWS::SageMaker::Endpoint"):
+        (resource,) = template.find_resources(resource_type).values()
+        alarms = resource["Properties"]["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+        assert len(alarms) == 3
+        assert alarms[-1] == {"AlarmName": "gateway-5xx-errors"}
+    assert endpoint.rollback_alarms[-1] is gateway
+
+
+def test_fails_when_an_added_alarm_passes_sagemakers_limit() -> None:
+    stack = _stack()
+    alarms = [cloudwatch.Alarm.from_alarm_name(stack, f"A{i}", f"alarm-{i}") for i in range(8)]
+    endpoint = _endpoint(stack, rollout=RolloutOptions(additional_alarms=alarms))
+    extra = cloudwatch.Alarm.from_alarm_name(stack, "Extra", "one-too-many")
+    with pytest.raises(ValueError, match=r"add_rollback_alarm of 'Test/Endpoint': .* at most 10"):
+        endpoint.add_rollback_alarm(extra)

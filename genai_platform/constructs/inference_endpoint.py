@@ -603,8 +603,13 @@ class InferenceEndpoint(Construct):
     @property
     def rollback_alarms(self) -> Sequence[cloudwatch.IAlarm]:
         """The alarms that roll a model deployment back: the construct's 5xx-error and
-        latency alarms, then ``rollout.additional_alarms``."""
-        return tuple(self._rollback_alarms)
+        latency alarms, then ``rollout.additional_alarms``, then those added later."""
+        return self._rollback_alarms.alarms
+
+    def add_rollback_alarm(self, alarm: cloudwatch.IAlarm) -> None:
+        """Also roll deployments back when ``alarm`` fires, e.g. the gateway's 5xx alarm built
+        after the endpoint. Raises ValueError past SageMaker's 10 rollback alarms."""
+        self._rollback_alarms.add(alarm, owner=f"add_rollback_alarm of {self.node.path!r}")
 
     @property
     def endpoint(self) -> sagemaker.CfnEndpoint:

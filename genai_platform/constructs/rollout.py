@@ -42,15 +42,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from genai_platform.compliance import acknowledge
 
-__all__ = ["RolloutOptions", "apply", "check"]
+__all__ = ["RollbackAlarms", "RolloutOptions", "apply", "check", "rollback_alarm"]
 
 #: Batch size of a rolling step, in percent of the copies, that SageMaker accepts.
 BATCH_PERCENT_RANGE = (5, 50)
@@ -159,6 +161,78 @@ def check(options: RolloutOptions) -> list[str]:
     return problems
 
 
+class RollbackAlarms:
+    """The alarms both deployment configurations name, rendered lazily so alarms created
+    later (the gateway's, built after the endpoint) can still be added."""
+
+    def __init__(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        self._alarms = list(alarms)
+
+    @property
+    def alarms(self) -> tuple[cloudwatch.IAlarm, ...]:
+        """Every rollback alarm, in the order added."""
+        return tuple(self._alarms)
+
+    def add(self, alarm: cloudwatch.IAlarm, *, owner: str) -> None:
+        """Add ``alarm``; ValueError naming ``owner`` when SageMaker's limit is reached."""
+        if not hasattr(alarm, "alarm_name"):
+            raise ValueError(f"{owner}: {alarm!r} is not a CloudWatch alarm (IAlarm)")
+        if len(self._alarms) >= MAX_ROLLBACK_ALARMS:
+            raise ValueError(
+                f"{owner}: {alarm.node.path!r} would be rollback alarm "
+                f"{len(self._alarms) + 1}; SageMaker takes at most {MAX_ROLLBACK_ALARMS}"
+            )
+        self._alarms.append(alarm)
+
+    def names(self) -> list[str]:
+        return [a.alarm_name for a in self._alarms]
+
+
+@jsii.implements(cdk.IAnyProducer)
+class _AlarmNames:
+    """Renders the rollback alarms as the ``Alarms`` list of both deployment configurations,
+    at synthesis (after every alarm was added)."""
+
+    def __init__(self, alarms: RollbackAlarms) -> None:
+        self._alarms = alarms
+
+    def produce(self, context: cdk.IResolveContext) -> Any:
+        return [{"alarmName": name} for name in self._alarms.names()]
+
+
+def rollback_alarm(
+    scope: Construct, id: str, *, metric: cloudwatch.IMetric, threshold: float, description: str
+) -> cloudwatch.Alarm:
+    """An alarm SageMaker watches during deployments (at least ``threshold`` in each of two
+    consecutive one-minute periods), its action-less nag findings acknowledged with the
+    reason that the rollback is its action."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluation_periods=2,
+        datapoints_to_alarm=2,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    _acknowledge_no_action(alarm)
+    return alarm
+
+
+def _acknowledge_no_action(alarm: cloudwatch.Alarm) -> None:
+    resource = alarm.node.default_child
+    assert resource is not None
+    for pack in ("NIST.800.53.R5", "HIPAA.Security"):
+        acknowledge(
+            resource,
+            f"{pack}-CloudWatchAlarmAction",
+            "SageMaker watches this alarm during a model deployment and rolls the "
+            "deployment back itself when it fires; the rollback is the alarm's action.",
+        )
+
+
 def apply(
     scope: Construct,
     options: RolloutOptions,
@@ -168,27 +242,23 @@ def apply(
     error_metric: cloudwatch.Metric,
     latency_metric: cloudwatch.Metric,
     subject: str,
-) -> list[cloudwatch.IAlarm]:
+) -> RollbackAlarms:
     """Create the rollback alarms under ``scope`` and set both deployment configurations.
 
     ``error_metric`` counts 5xx responses (Sum), ``latency_metric`` is ``ModelLatency`` in
-    microseconds; ``subject`` names the endpoint in alarm descriptions. Returns every
-    rollback alarm, the construct's own first.
+    microseconds; ``subject`` names the endpoint in alarm descriptions. Returns the rollback
+    alarms (the construct's own first), to which more can be added until synthesis.
     """
     latency = options.latency_threshold or DEFAULT_LATENCY_THRESHOLD
-    errors = cloudwatch.Alarm(
+    errors = rollback_alarm(
         scope,
         "RollbackOnErrorsAlarm",
-        alarm_description=(
+        metric=error_metric.with_(statistic="Sum", period=cdk.Duration.minutes(1)),
+        threshold=options.error_threshold,
+        description=(
             f"{subject}: {options.error_threshold}+ model 5xx responses a minute; rolls a "
             "model deployment back"
         ),
-        metric=error_metric.with_(statistic="Sum", period=cdk.Duration.minutes(1)),
-        threshold=options.error_threshold,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluation_periods=2,
-        datapoints_to_alarm=2,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
     slow = cloudwatch.Alarm(
         scope,
@@ -204,17 +274,8 @@ def apply(
         datapoints_to_alarm=3,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    for alarm in (errors, slow):
-        resource = alarm.node.default_child
-        assert resource is not None
-        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
-            acknowledge(
-                resource,
-                f"{pack}-CloudWatchAlarmAction",
-                "SageMaker watches this alarm during a model deployment and rolls the "
-                "deployment back itself when it fires; the rollback is the alarm's action.",
-            )
-    alarms: list[cloudwatch.IAlarm] = [errors, slow, *options.additional_alarms]
+    _acknowledge_no_action(slow)
+    alarms = RollbackAlarms([errors, slow, *options.additional_alarms])
     wait = int((options.wait_interval or DEFAULT_WAIT_INTERVAL).to_seconds())
     timeout = int((options.maximum_execution_timeout or DEFAULT_EXECUTION_TIMEOUT).to_seconds())
 
@@ -242,10 +303,7 @@ def apply(
                 ),
                 auto_rollback_configuration=(
                     sagemaker.CfnInferenceComponent.AutoRollbackConfigurationProperty(
-                        alarms=[
-                            sagemaker.CfnInferenceComponent.AlarmProperty(alarm_name=a.alarm_name)
-                            for a in alarms
-                        ]
+                        alarms=cdk.Lazy.uncached_any(_AlarmNames(alarms))
                     )
                 ),
             )
@@ -258,7 +316,7 @@ def apply(
             maximum_execution_timeout_in_seconds=timeout,
         ),
         auto_rollback_configuration=sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
-            alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in alarms]
+            alarms=cdk.Lazy.uncached_any(_AlarmNames(alarms))
         ),
     )
     return alarms

@@ -29,6 +29,7 @@ from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
+from genai_platform.constructs.rollout import rollback_alarm
 from genai_platform.patterns.guarded_inference_api import (
     GuardedInferenceApi,
     Tenant,
@@ -110,6 +111,8 @@ class GenAiAccountStack(AccountStack):
         self.inference_api: GuardedInferenceApi | None = (
             _inference_api(self, config) if config.api.enabled and config.tenants else None
         )
+        if self.inference_api is not None:
+            _roll_back_on_gateway_errors(self, config, self.inference_api)
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = (
             InvocationLogging(
@@ -254,6 +257,27 @@ def _endpoint(
         encryption_key=stack.key,
         **optional,
     )
+
+
+def _roll_back_on_gateway_errors(
+    stack: GenAiAccountStack, config: PlatformConfig, api: GuardedInferenceApi
+) -> None:
+    """The gateway's 5xx alarm also rolls back model deployments of the endpoints it serves."""
+    served = sorted(set(config.api.self_hosted.values()))
+    if not served:
+        return
+    alarm = rollback_alarm(
+        stack,
+        "GatewayServerErrorsRollbackAlarm",
+        metric=api.metric_server_error(statistic="Sum", period=cdk.Duration.minutes(1)),
+        threshold=5,
+        description=(
+            f"{config.name} gateway: 5+ 5xx responses a minute; rolls back model deployments "
+            f"of {', '.join(served)}"
+        ),
+    )
+    for name in served:
+        stack.endpoints[name].add_rollback_alarm(alarm)
 
 
 def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedInferenceApi:
