@@ -31,7 +31,11 @@ metrics in real-time mode and the endpoint variant's in async mode, plus any ala
 during the deployment and rolls back itself; the alarms need no action of their own, so their
 NIST/HIPAA ``CloudWatchAlarmAction`` findings are acknowledged with that reason.
 
-Not verified (nothing can be deployed): how SageMaker sizes a 50 % batch of a component that
+SageMaker's ``UpdateInferenceComponent`` takes a new ``Specification`` (the model) together
+with the ``DeploymentConfig`` (SageMaker API reference), which is how an update of the component
+resource applies a new model in place. Not verified (nothing can be deployed): that
+CloudFormation updates rather than replaces the component for every change of its
+specification; how SageMaker sizes a 50 % batch of a component that
 runs a single copy (or none, scaled to zero: nothing then runs, so the update completes once
 the new model copy passes its health check), and whether a blue/green update of an endpoint
 with inference components honours traffic shifting beyond all-at-once (so only all-at-once is
