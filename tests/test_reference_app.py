@@ -322,9 +322,14 @@ def test_gateway_errors_roll_back_deployments_of_the_endpoints_it_serves(
 ) -> None:
     # GIVEN the default config, whose gateway serves llama-inf2 WHEN synthesized
     template = _template(checked, "GenAiAccount")
-    (gateway_alarm,) = template.find_resources(
+    alarms = template.find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "5XXError"}}
-    ).keys()
+    )
+    (gateway_alarm,) = alarms.keys()
+    assert alarms[gateway_alarm]["Properties"]["Dimensions"] == [
+        {"Name": "ApiName", "Value": "genai-gateway"},
+        {"Name": "Stage", "Value": "prod"},
+    ]
     by_endpoint = {
         c["Properties"]["InferenceComponentName"]: c["Properties"]["DeploymentConfig"]
         for c in template.find_resources("AWS::SageMaker::InferenceComponent").values()

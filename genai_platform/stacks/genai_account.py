@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -266,10 +267,20 @@ def _roll_back_on_gateway_errors(
     served = sorted(set(config.api.self_hosted.values()))
     if not served:
         return
+    # The stage's 5XXError by literal dimensions: the stage's own metric would reference the
+    # stage resource, and the endpoint naming the alarm would then depend on the API, which
+    # already depends on the endpoint (its invoke role may call it): a cycle.
+    metric = cloudwatch.Metric(
+        namespace="AWS/ApiGateway",
+        metric_name="5XXError",
+        dimensions_map={"ApiName": api.api.rest_api_name, "Stage": config.api.stage_name},
+        statistic="Sum",
+        period=cdk.Duration.minutes(1),
+    )
     alarm = rollback_alarm(
         stack,
         "GatewayServerErrorsRollbackAlarm",
-        metric=api.metric_server_error(statistic="Sum", period=cdk.Duration.minutes(1)),
+        metric=metric,
         threshold=5,
         description=(
             f"{config.name} gateway: 5+ 5xx responses a minute; rolls back model deployments "
