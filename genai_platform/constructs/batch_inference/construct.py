@@ -79,9 +79,10 @@ class BatchInference(Construct):
             output_prefix: Prefix (ending in ``/``) under which Bedrock writes results, one
                 folder per job; the service role may write only here. Must not overlap
                 ``input_prefix``. Default: ``batch-output/``.
-            encryption_key: KMS key of the results (``s3EncryptionKeyId``), the new bucket and
-                the state machine's log group. Default: ``bucket``'s own key when it has one,
-                otherwise a new key with yearly rotation, retained.
+            encryption_key: KMS key of the input objects and the results
+                (``s3EncryptionKeyId``), the new bucket and the state machine's log group; the
+                service role may use it through S3 only. Default: ``bucket``'s own key when it
+                has one, otherwise a new key with yearly rotation, retained.
             job_timeout_hours: Hours after which Bedrock stops a job (24-168). Default: 72.
             poll_interval: First wait between status polls (10 s to 1 hour); it doubles after
                 each poll. Default: 5 minutes.
