@@ -29,12 +29,16 @@ _EXPORTS: dict[str, str] = {
     "synth_and_report": "genai_platform.compliance",
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
+    "BatchInference": "genai_platform.constructs.batch_inference",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
     "EndpointMode": "genai_platform.constructs.inference_endpoint",
     "CapacitySchedule": "genai_platform.constructs.inference_endpoint",
     "DataCapture": "genai_platform.constructs.inference_endpoint",
+    "ServingOptions": "genai_platform.constructs.serving",
+    "ContainerFamily": "genai_platform.constructs.serving",
+    "RolloutOptions": "genai_platform.constructs.rollout",
     "ModelCatalog": "genai_platform.constructs.model_catalog",
     "ModelSpec": "genai_platform.constructs.model_catalog",
     "GovernanceStack": "genai_platform.stacks.governance",
@@ -59,8 +63,10 @@ __all__ = [
     "AccountBudget",
     "AccountStack",
     "ApplicationAccountStack",
+    "BatchInference",
     "CapacitySchedule",
     "ConfigError",
+    "ContainerFamily",
     "DataAccountStack",
     "DataCapture",
     "EndpointMode",
@@ -79,6 +85,8 @@ __all__ = [
     "PlatformStacks",
     "PrivateNetwork",
     "RegionalFeature",
+    "RolloutOptions",
+    "ServingOptions",
     "Tenant",
     "acknowledge",
     "acknowledge_warning",
@@ -102,6 +110,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.config import ConfigError, PlatformConfig, load_config, parse_config
     from genai_platform.constructs.accelerators import InferenceAmi
+    from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.guardrail import Guardrail, GuardrailEnforcement
     from genai_platform.constructs.inference_endpoint import (
@@ -113,6 +122,8 @@ if TYPE_CHECKING:
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
+    from genai_platform.constructs.rollout import RolloutOptions
+    from genai_platform.constructs.serving import ContainerFamily, ServingOptions
     from genai_platform.patterns.guarded_inference_api import (
         GatewayCallerRole,
         GuardedInferenceApi,

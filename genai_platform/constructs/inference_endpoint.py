@@ -69,7 +69,8 @@ from constructs import Construct
 
 from genai_platform import regions
 from genai_platform.compliance import acknowledge
-from genai_platform.constructs import accelerators
+from genai_platform.constructs import accelerators, serving
+from genai_platform.constructs import rollout as safe_rollout
 from genai_platform.constructs.accelerators import AcceleratorKind, InstanceSpec
 from genai_platform.constructs.buckets import (
     access_log_bucket,
@@ -77,6 +78,8 @@ from genai_platform.constructs.buckets import (
     log_accesses,
 )
 from genai_platform.constructs.keys import logs_may_use_key
+from genai_platform.constructs.rollout import RolloutOptions
+from genai_platform.constructs.serving import ServingOptions
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -191,6 +194,7 @@ class _Plan:
     volume_key_supported: bool
     wakes_from_zero: bool
     inference_ami_version: str | None = None
+    serving_environment: Mapping[str, str] = field(default_factory=dict)
 
 
 class InferenceEndpoint(Construct):
@@ -234,6 +238,8 @@ class InferenceEndpoint(Construct):
         image_uri: str | None = None,
         inference_ami_version: str | None = None,
         environment: Mapping[str, str] | None = None,
+        serving_options: ServingOptions | None = None,
+        rollout: RolloutOptions | None = None,
         mode: EndpointMode = EndpointMode.REAL_TIME,
         min_instances: int = 0,
         max_instances: int = 1,
@@ -307,7 +313,19 @@ class InferenceEndpoint(Construct):
                 set it then). See ``accelerators.INFERENCE_AMIS`` for drivers and sources.
             environment: Extra container environment (e.g. ``OPTION_TENSOR_PARALLEL_DEGREE``,
                 which is checked against the NeuronCores or GPUs of one copy). Default: only
-                what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``).
+                what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``). A variable that
+                ``serving_options`` manages for the container may not be set here too.
+            serving_options: Continuous batching, batch size, longest sequence,
+                quantization, tensor-parallel degree and dtype, rendered into the container's
+                own variables (see :mod:`genai_platform.constructs.serving`; catalogue
+                frameworks ``djl-lmi``, ``djl-tensorrtllm``, ``huggingface-llm``, ``vllm``,
+                ``djl-neuronx`` only). Default: none; the container's own defaults apply.
+            rollout: How a change of the model, image or environment rolls out: a rolling
+                update of the inference component and a blue/green update of the endpoint,
+                both rolled back automatically when a rollback alarm fires (see
+                :class:`~genai_platform.constructs.rollout.RolloutOptions`). Default:
+                ``RolloutOptions()``: batches of 50 % of the copies, 10 minutes of baking per
+                step, rollback on the construct's 5xx-error and latency alarms.
             mode: ``EndpointMode.REAL_TIME`` or ``EndpointMode.ASYNC``. Default: real-time
                 with an inference component.
             min_instances: Lower bound of instances (0 releases them all when idle).
@@ -379,6 +397,7 @@ class InferenceEndpoint(Construct):
             image_uri=image_uri,
             inference_ami_version=inference_ami_version,
             environment=environment,
+            serving_options=serving_options,
             mode=mode,
             min_instances=min_instances,
             max_instances=max_instances,
@@ -402,6 +421,8 @@ class InferenceEndpoint(Construct):
             log_retention=log_retention,
             endpoint_name=endpoint_name,
         )
+        if rollout is not None:
+            problems += safe_rollout.check(rollout)
         if problems or plan is None:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise ValueError(
@@ -508,6 +529,7 @@ class InferenceEndpoint(Construct):
 
         # ---- model, endpoint configuration, endpoint
         env = dict(environment or {})
+        env.update(plan.serving_environment)
         if hf_model_id is not None:
             env["HF_MODEL_ID"] = hf_model_id
             if hf_token_secret is not None:
@@ -566,7 +588,29 @@ class InferenceEndpoint(Construct):
             schedules=schedules,
         )
 
+        # ---- safe rollouts: rolling (component) and blue/green (endpoint) with rollback
+        self._rollback_alarms = safe_rollout.apply(
+            self,
+            rollout or RolloutOptions(),
+            endpoint=self._endpoint,
+            component=self._inference_component,
+            error_metric=self.metric_invocation_5xx_errors(),
+            latency_metric=self.metric_model_latency(),
+            subject=self._endpoint_name,
+        )
+
     # --------------------------------------------------------------------- attributes
+
+    @property
+    def rollback_alarms(self) -> Sequence[cloudwatch.IAlarm]:
+        """The alarms that roll a model deployment back: the construct's 5xx-error and
+        latency alarms, then ``rollout.additional_alarms``, then those added later."""
+        return self._rollback_alarms.alarms
+
+    def add_rollback_alarm(self, alarm: cloudwatch.IAlarm) -> None:
+        """Also roll deployments back when ``alarm`` fires, e.g. the gateway's 5xx alarm built
+        after the endpoint. Raises ValueError past SageMaker's 10 rollback alarms."""
+        self._rollback_alarms.add(alarm, owner=f"add_rollback_alarm of {self.node.path!r}")
 
     @property
     def endpoint(self) -> sagemaker.CfnEndpoint:
@@ -1593,6 +1637,7 @@ def _plan(
     image_uri: str | None,
     inference_ami_version: str | None,
     environment: Mapping[str, str] | None,
+    serving_options: ServingOptions | None,
     mode: EndpointMode,
     min_instances: int,
     max_instances: int,
@@ -1812,6 +1857,16 @@ def _plan(
             max_instances,
             problems,
         )
+    serving_env: dict[str, str] = {}
+    if serving_options is not None and spec is not None and image is not None:
+        serving_env = serving.render(
+            serving_options,
+            framework=chosen_framework if image_uri is None else None,
+            spec=spec,
+            devices_per_copy=dpc,
+            environment=env,
+            problems=problems,
+        )
 
     for name, timeout in (
         ("model_download_timeout", model_download_timeout),
@@ -1908,6 +1963,7 @@ def _plan(
             volume_key_supported=not spec.local_nvme,
             wakes_from_zero=wakes,
             inference_ami_version=ami,
+            serving_environment=serving_env,
         ),
         problems,
     )
