@@ -714,3 +714,20 @@ def test_fails_when_caller_role_gets_neither_api_nor_account(stack: cdk.Stack) -
             tenant_id="team-a",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
         )
+
+
+def test_imported_endpoint_without_component_grants_the_endpoint_arn_only(
+    stack: cdk.Stack,
+) -> None:
+    endpoint = InferenceEndpoint.from_endpoint_attributes(
+        stack, "Endpoint", endpoint_arn=_endpoint_arn()
+    )
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    endpoint.grant_invoke(role)
+    (statement,) = _with_action(Template.from_stack(stack).to_json(), "sagemaker:InvokeEndpoint")
+    assert statement["Resource"] == _endpoint_arn()
+    metric = endpoint.metric_invocations()
+    assert stack.resolve(metric.to_metric_config().metric_stat.dimensions) == [  # type: ignore[union-attr]
+        {"name": "EndpointName", "value": ENDPOINT_NAME},
+        {"name": "VariantName", "value": "AllTraffic"},
+    ]

@@ -30,8 +30,10 @@ class GatewayCallerRole(Construct):
     It may ``execute-api:Invoke`` exactly the gateway's three routes on ``stage_name`` in the
     generative-AI account, and read its tenant's API key secret there (``GetSecretValue`` on
     that secret, ``kms:Decrypt`` only through Secrets Manager for that secret): nothing else of
-    the AI tier. The API's id is unknown in another account's stack, so the route ARNs
-    wildcard it; the API's resource policy is what restricts the caller to the one API.
+    the AI tier. Given ``api=GuardedInferenceApi.from_api_attributes(...)`` the route ARNs
+    name the API's id; otherwise (``genai_account`` and the names, or a ``GuardedInferenceApi``
+    of another account, whose id is a deploy-time value there) they wildcard it, and the API's
+    resource policy is what restricts the caller to the one API.
     The permissions sit in a customer-managed policy.
     """
 
