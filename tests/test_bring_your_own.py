@@ -707,13 +707,18 @@ def test_fails_when_caller_role_gets_api_and_its_attributes(stack: cdk.Stack) ->
 
 
 def test_fails_when_caller_role_gets_neither_api_nor_account(stack: cdk.Stack) -> None:
-    with pytest.raises(ValueError, match=r"genai_account: None; give the generative-AI account"):
+    with pytest.raises(ValueError) as raised:
         GatewayCallerRole(
             stack,
             "Caller",
             tenant_id="team-a",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
         )
+    message = str(raised.value)
+    assert "(1 problems)" in message
+    assert "genai_account: None; give the generative-AI account's 12-digit id, or give api" in (
+        message
+    )
 
 
 def test_imported_endpoint_without_component_grants_the_endpoint_arn_only(

@@ -99,17 +99,23 @@ class GatewayCallerRole(Construct):
             if api_key_secret is not None
             else api_key_secret_name(name_prefix, tenant_id)
         )
-        problems += _validate_caller(
-            stack,
-            tenant_id=tenant_id,
-            genai_account=genai_account,
-            assumed_by=assumed_by,
-            name_prefix=name_prefix,
-            region=region,
-            stage_name=stage_name,
-            role_name=name,
-            api_key_secret=secret_name,
-        )
+        # A prop already reported (given twice, or missing) is not reported again.
+        reported = {p.split(":", 1)[0] for p in problems}
+        problems += [
+            p
+            for p in _validate_caller(
+                stack,
+                tenant_id=tenant_id,
+                genai_account=genai_account,
+                assumed_by=assumed_by,
+                name_prefix=name_prefix,
+                region=region,
+                stage_name=stage_name,
+                role_name=name,
+                api_key_secret=secret_name,
+            )
+            if p.split(":", 1)[0] not in reported
+        ]
         if problems:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise ValueError(
