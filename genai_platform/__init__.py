@@ -46,6 +46,9 @@ _EXPORTS: dict[str, str] = {
     "GatewayCallerRole": "genai_platform.patterns.guarded_inference_api",
     "Tenant": "genai_platform.patterns.guarded_inference_api",
     "Guardrail": "genai_platform.constructs.guardrail",
+    "IGuardedInferenceApi": "genai_platform.constructs.interfaces",
+    "IGuardrail": "genai_platform.constructs.interfaces",
+    "IInferenceEndpoint": "genai_platform.constructs.interfaces",
     "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
     "pin_availability_zones": "genai_platform.constructs.private_network",
@@ -76,6 +79,9 @@ __all__ = [
     "GuardedInferenceApi",
     "Guardrail",
     "GuardrailEnforcement",
+    "IGuardedInferenceApi",
+    "IGuardrail",
+    "IInferenceEndpoint",
     "InferenceAmi",
     "InferenceEndpoint",
     "InvocationLogging",
@@ -118,6 +124,11 @@ if TYPE_CHECKING:
         DataCapture,
         EndpointMode,
         InferenceEndpoint,
+    )
+    from genai_platform.constructs.interfaces import (
+        IGuardedInferenceApi,
+        IGuardrail,
+        IInferenceEndpoint,
     )
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
