@@ -29,12 +29,16 @@ _EXPORTS: dict[str, str] = {
     "synth_and_report": "genai_platform.compliance",
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
+    "BatchInference": "genai_platform.constructs.batch_inference",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
     "EndpointMode": "genai_platform.constructs.inference_endpoint",
     "CapacitySchedule": "genai_platform.constructs.inference_endpoint",
     "DataCapture": "genai_platform.constructs.inference_endpoint",
+    "ServingOptions": "genai_platform.constructs.serving",
+    "ContainerFamily": "genai_platform.constructs.serving",
+    "RolloutOptions": "genai_platform.constructs.rollout",
     "ModelCatalog": "genai_platform.constructs.model_catalog",
     "ModelSpec": "genai_platform.constructs.model_catalog",
     "GovernanceStack": "genai_platform.stacks.governance",
@@ -42,6 +46,9 @@ _EXPORTS: dict[str, str] = {
     "GatewayCallerRole": "genai_platform.patterns.guarded_inference_api",
     "Tenant": "genai_platform.patterns.guarded_inference_api",
     "Guardrail": "genai_platform.constructs.guardrail",
+    "IGuardedInferenceApi": "genai_platform.constructs.interfaces",
+    "IGuardrail": "genai_platform.constructs.interfaces",
+    "IInferenceEndpoint": "genai_platform.constructs.interfaces",
     "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
     "pin_availability_zones": "genai_platform.constructs.private_network",
@@ -104,6 +111,7 @@ __all__ = [
     "AppCheckError",
     "ApplicationAccountStack",
     "ApprovedModel",
+    "BatchInference",
     "BudgetConfig",
     "BudgetsConfig",
     "CallTimeouts",
@@ -111,6 +119,7 @@ __all__ = [
     "CheckResult",
     "CircuitBreaker",
     "ConfigError",
+    "ContainerFamily",
     "ContentFilter",
     "DataAccountStack",
     "DataCapture",
@@ -126,6 +135,9 @@ __all__ = [
     "GuardrailConfig",
     "GuardrailEnforcement",
     "GuardrailReference",
+    "IGuardedInferenceApi",
+    "IGuardrail",
+    "IInferenceEndpoint",
     "ImageCatalogueUnavailableError",
     "ImageResolutionError",
     "InferenceAmi",
@@ -148,6 +160,8 @@ __all__ = [
     "RegionalFeature",
     "RequestLimits",
     "RetryPolicy",
+    "RolloutOptions",
+    "ServingOptions",
     "StackSummary",
     "Tenant",
     "TenantConfig",
@@ -212,6 +226,7 @@ if TYPE_CHECKING:
         InferenceAmi,
         InstanceSpec,
     )
+    from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.guardrail import (
         ContentFilter,
@@ -227,6 +242,11 @@ if TYPE_CHECKING:
         EndpointMode,
         InferenceEndpoint,
     )
+    from genai_platform.constructs.interfaces import (
+        IGuardedInferenceApi,
+        IGuardrail,
+        IInferenceEndpoint,
+    )
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import (
         ApprovedModel,
@@ -235,6 +255,8 @@ if TYPE_CHECKING:
         ModelSpec,
     )
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
+    from genai_platform.constructs.rollout import RolloutOptions
+    from genai_platform.constructs.serving import ContainerFamily, ServingOptions
     from genai_platform.patterns.guarded_inference_api import (
         CallTimeouts,
         CircuitBreaker,

@@ -1088,6 +1088,44 @@ def test_gateway_config_passes_the_feedback_functions_own_validation(regional: S
     assert tenants[f"{APP}:role:genai-team-a-gateway-caller"] == "team-a"
 
 
+_KEY_ARN = "arn:aws:kms:us-east-1:222222222222:key/0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def _lambda_environment(synth: Synth, function: str) -> dict[str, str]:
+    """The function's variables as Lambda sets them: references rendered, the response-id key's
+    ARN (asserted elsewhere to be the HMAC key's) as a key ARN."""
+    values = {
+        synth.logical_id(synth.api.quota_table): "genai-gateway-quota",
+        synth.logical_id(synth.api.feedback_table): "genai-gateway-feedback",
+        synth.logical_id(synth.api.kill_switch): "/genai/gateway/kill-switch",
+    }
+    env = {k: _rendered(v, values) for k, v in _environment(synth, function).items()}
+    return {**env, "RESPONSE_ID_KEY_ARN": _KEY_ARN}
+
+
+@pytest.mark.parametrize(
+    ("function", "module"),
+    [("invoke_function", "invoke/gw_config.py"), ("feedback_function", "feedback/fb_config.py")],
+)
+def test_function_environment_passes_the_handlers_own_checks(
+    regional: Synth, function: str, module: str
+) -> None:
+    # GIVEN the handler's cold-start loader and the environment the pattern gives its function
+    loader = _load_handler_module(REPO / "genai_platform" / "lambda" / module)
+    environment = _lambda_environment(regional, function)
+    # WHEN it reads that environment (the routing config comes from AppConfig)
+    if function == "invoke_function":
+        config = loader.validate_gateway_config(_gateway_config(regional))
+        settings = loader.load_settings(environment, config)
+        # THEN the integration timeout and tracing switch are the pattern's
+        assert settings.integration_timeout_ms == 29_000
+        assert settings.tracing is False
+    else:
+        settings = loader.load_settings(environment, tenants={})
+        assert settings.tracing is False
+    assert environment["GATEWAY_CONFIG_APPCONFIG"].count("/") == 2
+
+
 def test_regional_functions_run_outside_a_vpc(regional: Synth) -> None:
     assert "VpcConfig" not in _function_props(regional, "invoke_function")
     assert regional.api.security_group is None
@@ -1712,7 +1750,7 @@ def test_fails_when_an_async_endpoint_is_self_hosted() -> None:
         model_data_uri="s3://genai-models-222222222222/llama-3-8b/neuron/",
         mode=EndpointMode.ASYNC,
     )
-    with pytest.raises(ValueError, match=r"self_hosted_models: 'batch' maps to the async endpoint"):
+    with pytest.raises(ValueError, match=r"'batch' maps to .*no inference component \(an async"):
         _api(stack, models, self_hosted_models={"batch": asynchronous}, fallbacks=None)
 
 

@@ -833,7 +833,10 @@ def test_warm_endpoint_keeps_a_copy_and_has_no_wake_path(warm: Synth) -> None:
             ]
         },
     )
-    warm.template.resource_count_is("AWS::CloudWatch::Alarm", 0)
+    wake_alarms = warm.template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "NoCapacityInvocationFailures"}}
+    )
+    assert wake_alarms == {}
 
 
 def test_default_max_copies_fill_max_instances(warm: Synth, gpu_vpc: Synth) -> None:
@@ -1191,6 +1194,8 @@ def test_acknowledgements_sit_on_the_policy_config_and_log_bucket(gpu: Synth) ->
     assert paths <= {
         "Test/Endpoint/ExecutionPolicy/Resource",
         "Test/Endpoint/EndpointConfig",
+        "Test/Endpoint/RollbackOnErrorsAlarm/Resource",
+        "Test/Endpoint/RollbackOnLatencyAlarm/Resource",
     }
     ids = {a.finding_id for a in gpu.report.acknowledged_in("Test")}
     assert "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured" in ids

@@ -317,6 +317,36 @@ def test_genai_stack_serves_the_configured_endpoints_scaling_to_zero(checked: Ch
     assert len(alarms) == 2
 
 
+def test_gateway_errors_roll_back_deployments_of_the_endpoints_it_serves(
+    checked: Checked,
+) -> None:
+    # GIVEN the default config, whose gateway serves llama-inf2 WHEN synthesized
+    template = _template(checked, "GenAiAccount")
+    alarms = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "5XXError"}}
+    )
+    (gateway_alarm,) = alarms.keys()
+    assert alarms[gateway_alarm]["Properties"]["Dimensions"] == [
+        {"Name": "ApiName", "Value": "genai-gateway"},
+        {"Name": "Stage", "Value": "prod"},
+    ]
+    by_endpoint = {
+        c["Properties"]["InferenceComponentName"]: c["Properties"]["DeploymentConfig"]
+        for c in template.find_resources("AWS::SageMaker::InferenceComponent").values()
+    }
+    # THEN that endpoint's rolling update rolls back on it, the other endpoint's does not
+    served = by_endpoint["genai-llama-inf2-ic"]["AutoRollbackConfiguration"]["Alarms"]
+    assert {"AlarmName": {"Ref": gateway_alarm}} in served
+    assert len(served) == 3
+    others = [
+        a
+        for name, c in by_endpoint.items()
+        if name != "genai-llama-inf2-ic"
+        for a in c["AutoRollbackConfiguration"]["Alarms"]
+    ]
+    assert {"AlarmName": {"Ref": gateway_alarm}} not in others
+
+
 def test_genai_stack_endpoints_run_in_the_private_network(checked: Checked) -> None:
     template = _template(checked, "GenAiAccount")
     for model in template.find_resources("AWS::SageMaker::Model").values():

@@ -15,7 +15,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-__all__ = ["grantee_writing_to", "managed_policy_grantee"]
+__all__ = ["grantee_writing_to", "managed_policy_grantee", "managed_policy_of"]
 
 
 class _ManagedPolicyGrantee(iam.PrincipalBase):
@@ -89,3 +89,10 @@ def managed_policy_grantee(
 def grantee_writing_to(principal: iam.IPrincipal, policy: iam.ManagedPolicy) -> iam.IGrantable:
     """A grantee for ``principal`` whose grants go into ``policy`` (already attached to it)."""
     return _ManagedPolicyGrantee(principal, policy)
+
+
+def managed_policy_of(grantee: iam.IGrantable) -> iam.ManagedPolicy | None:
+    """The policy a grantee from :func:`managed_policy_grantee` writes into (None for others),
+    for acknowledging a finding on exactly that policy."""
+    principal = grantee.grant_principal
+    return principal._policy if isinstance(principal, _ManagedPolicyGrantee) else None

@@ -43,7 +43,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import aws_cdk as cdk
 import jsii
@@ -54,6 +54,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from genai_platform import regions
+from genai_platform.constructs.interfaces import IGuardrail
 
 __all__ = [
     "CREDENTIAL_PII_TYPES",
@@ -220,10 +221,90 @@ STRICT_PII_ENTITIES: tuple[PiiEntity, ...] = (
 )
 
 
+class _GuardrailMetrics:
+    """The ``metric_*`` methods of a guardrail at one version, owned or imported."""
+
+    @property
+    def guardrail_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def guardrail_version(self) -> str:
+        raise NotImplementedError
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str | None = None,
+        period: cdk.Duration | None = None,
+        label: str | None = None,
+        unit: cloudwatch.Unit | None = None,
+        dimensions_map: Mapping[str, str] | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric of namespace ``AWS/Bedrock/Guardrails`` for the published version.
+
+        Dimensions GuardrailArn and GuardrailVersion, as Bedrock publishes them; entries of
+        ``dimensions_map`` are added to (or replace) them, such as ``GuardrailContentSource``
+        (Input / Output) or ``GuardrailPolicyType`` (ContentPolicy, TopicPolicy...). Default:
+        statistic Sum over 5 minutes.
+        """
+        if not metric_name or not isinstance(metric_name, str):
+            raise ValueError(f"metric_name: {metric_name!r} is not a metric name")
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={
+                "GuardrailArn": self.guardrail_arn,
+                "GuardrailVersion": self.guardrail_version,
+                **(dimensions_map or {}),
+            },
+            statistic=statistic or cloudwatch.Stats.SUM,
+            period=period or cdk.Duration.minutes(5),
+            label=label,
+            unit=unit,
+        )
+
+    def metric_invocations(
+        self, *, statistic: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``Invocations``: requests evaluated by the guardrail. Default: Sum over 5 minutes."""
+        return self.metric("Invocations", statistic=statistic, period=period)
+
+    def metric_interventions(
+        self, *, statistic: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``InvocationsIntervened``: requests the guardrail blocked or masked. Default: Sum."""
+        return self.metric("InvocationsIntervened", statistic=statistic, period=period)
+
+    def metric_latency(
+        self, *, statistic: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``InvocationLatency`` in milliseconds. Default: p99 over 5 minutes."""
+        return self.metric(
+            "InvocationLatency",
+            statistic=statistic or cloudwatch.Stats.percentile(99),
+            period=period,
+            unit=cloudwatch.Unit.MILLISECONDS,
+        )
+
+    def metric_text_units(
+        self, *, statistic: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``TextUnitCount``: text units consumed by the policies (what is billed). Sum."""
+        return self.metric("TextUnitCount", statistic=statistic, period=period)
+
+    def metric_throttles(
+        self, *, statistic: str | None = None, period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``InvocationThrottles``: requests the service throttled. Default: Sum."""
+        return self.metric("InvocationThrottles", statistic=statistic, period=period)
+
+
 # --------------------------------------------------------------------------- the guardrail
 
 
-class Guardrail(Construct):
+class Guardrail(Construct, _GuardrailMetrics):
     """A Bedrock guardrail with a published, pinned version.
 
     Callers pin :attr:`guardrail_version` (with :attr:`guardrail_id` or :attr:`guardrail_arn`)
@@ -442,6 +523,69 @@ class Guardrail(Construct):
         """CLASSIC or STANDARD."""
         return self._tier
 
+    @property
+    def account(self) -> str:
+        """The account the guardrail lives in (its stack's)."""
+        return cdk.Stack.of(self).account
+
+    @property
+    def region(self) -> str:
+        """The Region the guardrail lives in (its stack's)."""
+        return cdk.Stack.of(self).region
+
+    # --------------------------------------------------------------------- import
+
+    @staticmethod
+    def from_guardrail_attributes(
+        scope: Construct,
+        id: str,
+        *,
+        guardrail_arn: str,
+        version: str | int,
+        encryption_key: kms.IKey | None = None,
+        cross_region_profile_arns: Sequence[str] = (),
+    ) -> IGuardrail:
+        """Reference a guardrail this stack does not own, at one published version.
+
+        Nothing is created: the returned object carries the ARNs it was given, and its
+        :meth:`~IGuardrail.grant_apply` grants ``bedrock:ApplyGuardrail`` on exactly
+        ``guardrail_arn`` and ``cross_region_profile_arns`` (and ``kms:Decrypt`` on
+        ``encryption_key``). A guardrail of another account can only be applied once its
+        owner attaches a resource-based policy that lets the grantee apply it (Amazon Bedrock
+        User Guide, "Using resource-based policies for guardrails"); an info annotation says
+        so.
+
+        Args:
+            scope: Parent construct.
+            id: Construct id.
+            guardrail_arn: ``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``
+                (no version), or a deploy-time token such as an SSM parameter's value.
+            version: The published version to pin, a number from 1 to 99999999 (``"3"`` or
+                ``3``) or a token; never DRAFT, which IAM cannot make mandatory.
+            encryption_key: The customer-managed key that encrypts the guardrail. Default: the
+                guardrail uses a key Bedrock owns, and no KMS permission is granted.
+            cross_region_profile_arns: The guardrail profile's ARN in each Region it routes
+                to (``arn:<partition>:bedrock:<region>:<account>:guardrail-profile/<id>``),
+                for a guardrail with cross-Region inference (STANDARD tier). Default: none;
+                the guardrail is evaluated in its own Region.
+
+        Raises:
+            ValueError: listing every invalid attribute, its value and what is allowed.
+        """
+        _raise_problems(
+            "Guardrail.from_guardrail_attributes",
+            _child_path(scope, id),
+            _validate_import(guardrail_arn, version, encryption_key, cross_region_profile_arns),
+        )
+        return _ImportedGuardrail(
+            scope,
+            id,
+            guardrail_arn=guardrail_arn,
+            version=str(version),
+            encryption_key=encryption_key,
+            profile_arns=tuple(cross_region_profile_arns),
+        )
+
     # --------------------------------------------------------------------- grants
 
     def grant_apply(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -464,76 +608,6 @@ class Guardrail(Construct):
         if self._kms_key is not None:
             self._kms_key.grant_decrypt(grantee)
         return grant
-
-    # --------------------------------------------------------------------- metrics
-
-    def metric(
-        self,
-        metric_name: str,
-        *,
-        statistic: str | None = None,
-        period: cdk.Duration | None = None,
-        label: str | None = None,
-        unit: cloudwatch.Unit | None = None,
-        dimensions_map: Mapping[str, str] | None = None,
-    ) -> cloudwatch.Metric:
-        """A metric of namespace ``AWS/Bedrock/Guardrails`` for the published version.
-
-        Dimensions GuardrailArn and GuardrailVersion, as Bedrock publishes them; entries of
-        ``dimensions_map`` are added to (or replace) them, such as ``GuardrailContentSource``
-        (Input / Output) or ``GuardrailPolicyType`` (ContentPolicy, TopicPolicy...). Default:
-        statistic Sum over 5 minutes.
-        """
-        if not metric_name or not isinstance(metric_name, str):
-            raise ValueError(f"metric_name: {metric_name!r} is not a metric name")
-        return cloudwatch.Metric(
-            namespace=METRICS_NAMESPACE,
-            metric_name=metric_name,
-            dimensions_map={
-                "GuardrailArn": self.guardrail_arn,
-                "GuardrailVersion": self.guardrail_version,
-                **(dimensions_map or {}),
-            },
-            statistic=statistic or cloudwatch.Stats.SUM,
-            period=period or cdk.Duration.minutes(5),
-            label=label,
-            unit=unit,
-        )
-
-    def metric_invocations(
-        self, *, statistic: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``Invocations``: requests evaluated by the guardrail. Default: Sum over 5 minutes."""
-        return self.metric("Invocations", statistic=statistic, period=period)
-
-    def metric_interventions(
-        self, *, statistic: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``InvocationsIntervened``: requests the guardrail blocked or masked. Default: Sum."""
-        return self.metric("InvocationsIntervened", statistic=statistic, period=period)
-
-    def metric_latency(
-        self, *, statistic: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``InvocationLatency`` in milliseconds. Default: p99 over 5 minutes."""
-        return self.metric(
-            "InvocationLatency",
-            statistic=statistic or cloudwatch.Stats.percentile(99),
-            period=period,
-            unit=cloudwatch.Unit.MILLISECONDS,
-        )
-
-    def metric_text_units(
-        self, *, statistic: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``TextUnitCount``: text units consumed by the policies (what is billed). Sum."""
-        return self.metric("TextUnitCount", statistic=statistic, period=period)
-
-    def metric_throttles(
-        self, *, statistic: str | None = None, period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``InvocationThrottles``: requests the service throttled. Default: Sum."""
-        return self.metric("InvocationThrottles", statistic=statistic, period=period)
 
     # --------------------------------------------------------------------- helpers
 
@@ -576,6 +650,87 @@ class Guardrail(Construct):
                 "kms:DescribeKey and kms:CreateGrant through bedrock (kms:ViaService), or "
                 "creating the guardrail fails",
             )
+
+
+class _ImportedGuardrail(Construct, _GuardrailMetrics):
+    """A guardrail referenced by its attributes (:meth:`Guardrail.from_guardrail_attributes`)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        guardrail_arn: str,
+        version: str,
+        encryption_key: kms.IKey | None,
+        profile_arns: tuple[str, ...],
+    ) -> None:
+        super().__init__(scope, id)
+        self._arn = guardrail_arn
+        self._version = version
+        self._key = encryption_key
+        self._profile_arns = profile_arns
+        parts = cdk.Arn.split(guardrail_arn, cdk.ArnFormat.SLASH_RESOURCE_NAME)
+        self._id = parts.resource_name or ""
+        self._account = parts.account or ""
+        self._region = parts.region or ""
+
+    @property
+    def account(self) -> str:
+        """The account of the guardrail's ARN."""
+        return self._account
+
+    @property
+    def region(self) -> str:
+        """The Region of the guardrail's ARN."""
+        return self._region
+
+    @property
+    def guardrail_arn(self) -> str:
+        """The ARN given."""
+        return self._arn
+
+    @property
+    def guardrail_id(self) -> str:
+        """The id, the last part of the ARN."""
+        return self._id
+
+    @property
+    def guardrail_version(self) -> str:
+        """The version given."""
+        return self._version
+
+    @property
+    def guardrail_version_arn(self) -> str:
+        """``<guardrail_arn>:<version>``."""
+        return f"{self._arn}:{self._version}"
+
+    @property
+    def kms_key(self) -> kms.IKey | None:
+        """The key given; None when none was."""
+        return self._key
+
+    def grant_apply(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``bedrock:ApplyGuardrail`` on the guardrail ARN and the profile ARNs given, and
+        ``kms:Decrypt`` on the key given."""
+        account = self._account
+        here = cdk.Stack.of(self).account
+        if not (
+            cdk.Token.is_unresolved(account) or cdk.Token.is_unresolved(here) or account == here
+        ):
+            cdk.Annotations.of(self).add_info(
+                f"The guardrail belongs to account {account}: its owner must attach a "
+                "resource-based policy that lets the grantee call bedrock:ApplyGuardrail on it "
+                "(and on its guardrail profiles), or every call that names it is denied"
+            )
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["bedrock:ApplyGuardrail"],
+            resource_arns=[self._arn, *self._profile_arns],
+        )
+        if self._key is not None:
+            self._key.grant_decrypt(grantee)
+        return grant
 
 
 # --------------------------------------------------------------------------- the enforcement
@@ -1267,3 +1422,54 @@ def _validate_enforcement(
             "has one enforced guardrail configuration per Region"
         )
     return problems
+
+
+_GUARDRAIL_ARN = re.compile(
+    r"arn:aws[a-z-]*:bedrock:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:guardrail/[a-z0-9]+"
+)
+_VERSION = re.compile(r"[1-9][0-9]{0,7}")
+
+
+def _validate_import(
+    guardrail_arn: object, version: object, key: object, profile_arns: object
+) -> list[str]:
+    """Every problem with the attributes of an imported guardrail."""
+    problems = []
+    if not _is_token(guardrail_arn) and not (
+        isinstance(guardrail_arn, str) and _GUARDRAIL_ARN.fullmatch(guardrail_arn)
+    ):
+        problems.append(
+            f"guardrail_arn: {guardrail_arn!r} is not a guardrail ARN; give "
+            "arn:<partition>:bedrock:<region>:<12-digit account>:guardrail/<id> (lowercase id, "
+            "no version: pass the version as version)"
+        )
+    if isinstance(version, bool) or not (
+        (isinstance(version, int) and 1 <= version <= 99_999_999)
+        or _is_token(version)
+        or (isinstance(version, str) and _VERSION.fullmatch(version))
+    ):
+        problems.append(
+            f"version: {version!r} is not a published guardrail version; give a number from 1 "
+            "to 99999999 (DRAFT cannot be made mandatory by IAM)"
+        )
+    if key is not None and not hasattr(key, "grant_decrypt"):
+        problems.append(f"encryption_key: {key!r} is not a KMS key (kms.IKey)")
+    if isinstance(profile_arns, str) or not isinstance(profile_arns, Sequence):
+        problems.append(
+            f"cross_region_profile_arns: {profile_arns!r} is not a list; give a list of "
+            "guardrail profile ARNs"
+        )
+    else:
+        for arn in profile_arns:
+            match = _PROFILE_ARN.fullmatch(arn) if isinstance(arn, str) else None
+            if not _is_token(arn) and not (match and _REGION.fullmatch(match.group("region"))):
+                problems.append(
+                    f"cross_region_profile_arns: {arn!r} is not a guardrail profile ARN; give "
+                    "arn:<partition>:bedrock:<region>:<12-digit account>:guardrail-profile/<id>"
+                )
+    return problems
+
+
+if TYPE_CHECKING:  # both implement the interface (checked by mypy)
+    _OWNED: type[IGuardrail] = Guardrail
+    _IMPORTED: type[IGuardrail] = _ImportedGuardrail

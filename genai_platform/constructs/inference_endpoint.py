@@ -52,6 +52,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -69,7 +70,8 @@ from constructs import Construct
 
 from genai_platform import regions
 from genai_platform.compliance import acknowledge
-from genai_platform.constructs import accelerators
+from genai_platform.constructs import accelerators, serving
+from genai_platform.constructs import rollout as safe_rollout
 from genai_platform.constructs.accelerators import AcceleratorKind, InstanceSpec
 from genai_platform.constructs.buckets import (
     access_log_bucket,
@@ -77,8 +79,11 @@ from genai_platform.constructs.buckets import (
     log_accesses,
 )
 from genai_platform.constructs.grants import managed_policy_grantee
+from genai_platform.constructs.interfaces import IInferenceEndpoint
 from genai_platform.constructs.keys import logs_may_use_key
+from genai_platform.constructs.rollout import RolloutOptions
 from genai_platform.constructs.schedule_checks import cron_problems, time_zone_problems
+from genai_platform.constructs.serving import ServingOptions
 
 __all__ = [
     "DEFAULT_STARTUP_TIMEOUT",
@@ -196,6 +201,7 @@ class _Plan:
     volume_key_supported: bool
     wakes_from_zero: bool
     inference_ami_version: str | None = None
+    serving_environment: Mapping[str, str] = field(default_factory=dict)
 
 
 class InferenceEndpoint(Construct):
@@ -239,6 +245,8 @@ class InferenceEndpoint(Construct):
         image_uri: str | None = None,
         inference_ami_version: str | None = None,
         environment: Mapping[str, str] | None = None,
+        serving_options: ServingOptions | None = None,
+        rollout: RolloutOptions | None = None,
         mode: EndpointMode = EndpointMode.REAL_TIME,
         min_instances: int = 0,
         max_instances: int = 1,
@@ -312,7 +320,19 @@ class InferenceEndpoint(Construct):
                 set it then). See ``accelerators.INFERENCE_AMIS`` for drivers and sources.
             environment: Extra container environment (e.g. ``OPTION_TENSOR_PARALLEL_DEGREE``,
                 which is checked against the NeuronCores or GPUs of one copy). Default: only
-                what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``).
+                what the model source sets (``HF_MODEL_ID``/``HF_TOKEN``). A variable that
+                ``serving_options`` manages for the container may not be set here too.
+            serving_options: Continuous batching, batch size, longest sequence,
+                quantization, tensor-parallel degree and dtype, rendered into the container's
+                own variables (see :mod:`genai_platform.constructs.serving`; catalogue
+                frameworks ``djl-lmi``, ``djl-tensorrtllm``, ``huggingface-llm``, ``vllm``,
+                ``djl-neuronx`` only). Default: none; the container's own defaults apply.
+            rollout: How a change of the model, image or environment rolls out: a rolling
+                update of the inference component and a blue/green update of the endpoint,
+                both rolled back automatically when a rollback alarm fires (see
+                :class:`~genai_platform.constructs.rollout.RolloutOptions`). Default:
+                ``RolloutOptions()``: batches of 50 % of the copies, 10 minutes of baking per
+                step, rollback on the construct's 5xx-error and latency alarms.
             mode: ``EndpointMode.REAL_TIME`` or ``EndpointMode.ASYNC``. Default: real-time
                 with an inference component.
             min_instances: Lower bound of instances (0 releases them all when idle).
@@ -384,6 +404,7 @@ class InferenceEndpoint(Construct):
             image_uri=image_uri,
             inference_ami_version=inference_ami_version,
             environment=environment,
+            serving_options=serving_options,
             mode=mode,
             min_instances=min_instances,
             max_instances=max_instances,
@@ -407,6 +428,8 @@ class InferenceEndpoint(Construct):
             log_retention=log_retention,
             endpoint_name=endpoint_name,
         )
+        if rollout is not None:
+            problems += safe_rollout.check(rollout)
         if problems or plan is None:
             lines = "\n".join(f"  - {p}" for p in problems)
             raise ValueError(
@@ -513,6 +536,7 @@ class InferenceEndpoint(Construct):
 
         # ---- model, endpoint configuration, endpoint
         env = dict(environment or {})
+        env.update(plan.serving_environment)
         if hf_model_id is not None:
             env["HF_MODEL_ID"] = hf_model_id
             if hf_token_secret is not None:
@@ -571,7 +595,29 @@ class InferenceEndpoint(Construct):
             schedules=schedules,
         )
 
+        # ---- safe rollouts: rolling (component) and blue/green (endpoint) with rollback
+        self._rollback_alarms = safe_rollout.apply(
+            self,
+            rollout or RolloutOptions(),
+            endpoint=self._endpoint,
+            component=self._inference_component,
+            error_metric=self.metric_invocation_5xx_errors(),
+            latency_metric=self.metric_model_latency(),
+            subject=self._endpoint_name,
+        )
+
     # --------------------------------------------------------------------- attributes
+
+    @property
+    def rollback_alarms(self) -> Sequence[cloudwatch.IAlarm]:
+        """The alarms that roll a model deployment back: the construct's 5xx-error and
+        latency alarms, then ``rollout.additional_alarms``, then those added later."""
+        return self._rollback_alarms.alarms
+
+    def add_rollback_alarm(self, alarm: cloudwatch.IAlarm) -> None:
+        """Also roll deployments back when ``alarm`` fires, e.g. the gateway's 5xx alarm built
+        after the endpoint. Raises ValueError past SageMaker's 10 rollback alarms."""
+        self._rollback_alarms.add(alarm, owner=f"add_rollback_alarm of {self.node.path!r}")
 
     @property
     def endpoint(self) -> sagemaker.CfnEndpoint:
@@ -597,6 +643,66 @@ class InferenceEndpoint(Construct):
     def inference_component_name(self) -> str | None:
         """Name of the inference component callers pass to InvokeEndpoint; None in async mode."""
         return self._inference_component_name
+
+    @property
+    def inference_component_arn(self) -> str | None:
+        """ARN of the inference component; None in async mode."""
+        component = self._inference_component
+        return component.attr_inference_component_arn if component is not None else None
+
+    @property
+    def account(self) -> str:
+        """The account the endpoint lives in (its stack's)."""
+        return cdk.Stack.of(self).account
+
+    @property
+    def region(self) -> str:
+        """The Region the endpoint lives in (its stack's)."""
+        return cdk.Stack.of(self).region
+
+    # --------------------------------------------------------------------- import
+
+    @staticmethod
+    def from_endpoint_attributes(
+        scope: Construct,
+        id: str,
+        *,
+        endpoint_arn: str,
+        inference_component_arn: str | None = None,
+    ) -> IInferenceEndpoint:
+        """Reference a SageMaker endpoint this stack does not own (by its ARNs).
+
+        Nothing is created. The names callers pass to InvokeEndpoint are the last parts of the
+        ARNs; :meth:`~IInferenceEndpoint.grant_invoke` grants
+        ``sagemaker:InvokeEndpoint`` and ``sagemaker:InvokeEndpointWithResponseStream`` on
+        exactly the ARNs given, and the ``metric_*`` methods name the component (or the
+        endpoint and its ``AllTraffic`` variant). What only the owner knows (scaling, wake-up
+        from zero, logs, keys) is not done for an import: the owning stack keeps it.
+
+        Args:
+            scope: Parent construct.
+            id: Construct id.
+            endpoint_arn: ``arn:<partition>:sagemaker:<region>:<account>:endpoint/<name>``,
+                or a deploy-time token.
+            inference_component_arn: ``arn:<partition>:sagemaker:<region>:<account>:
+                inference-component/<name>`` in the endpoint's account and Region, or a token.
+                Default: no component (the guarded inference API then refuses the endpoint:
+                it calls inference components only).
+
+        Raises:
+            ValueError: listing every invalid attribute, its value and what is allowed.
+        """
+        problems = _validate_import(endpoint_arn, inference_component_arn)
+        if problems:
+            path = "/".join(p for p in (scope.node.path, id) if p)
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise ValueError(
+                f"InferenceEndpoint.from_endpoint_attributes {path!r}: invalid attributes "
+                f"({len(problems)} problems):\n{lines}"
+            )
+        return _ImportedEndpoint(
+            scope, id, endpoint_arn=endpoint_arn, inference_component_arn=inference_component_arn
+        )
 
     @property
     def mode(self) -> EndpointMode:
@@ -1345,6 +1451,165 @@ class InferenceEndpoint(Construct):
 # ---------------------------------------------------------------------------- model source
 
 
+class _ImportedEndpoint(Construct):
+    """A SageMaker endpoint referenced by its ARNs (:meth:`InferenceEndpoint.
+    from_endpoint_attributes`)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        endpoint_arn: str,
+        inference_component_arn: str | None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._endpoint_arn = endpoint_arn
+        self._component_arn = inference_component_arn
+        parts = cdk.Arn.split(endpoint_arn, cdk.ArnFormat.SLASH_RESOURCE_NAME)
+        self._endpoint_name = parts.resource_name or ""
+        self._account = parts.account or ""
+        self._region = parts.region or ""
+        self._component_name = (
+            cdk.Arn.split(inference_component_arn, cdk.ArnFormat.SLASH_RESOURCE_NAME).resource_name
+            or ""
+            if inference_component_arn is not None
+            else None
+        )
+
+    @property
+    def account(self) -> str:
+        """The account of the endpoint's ARN."""
+        return self._account
+
+    @property
+    def region(self) -> str:
+        """The Region of the endpoint's ARN."""
+        return self._region
+
+    @property
+    def endpoint_name(self) -> str:
+        """The last part of the endpoint's ARN."""
+        return self._endpoint_name
+
+    @property
+    def endpoint_arn(self) -> str:
+        """The ARN given."""
+        return self._endpoint_arn
+
+    @property
+    def inference_component_name(self) -> str | None:
+        """The last part of the component's ARN; None without one."""
+        return self._component_name
+
+    @property
+    def inference_component_arn(self) -> str | None:
+        """The component ARN given; None without one."""
+        return self._component_arn
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``sagemaker:InvokeEndpoint`` and ``sagemaker:InvokeEndpointWithResponseStream`` on
+        the endpoint ARN and the component ARN given."""
+        arns = [self._endpoint_arn]
+        if self._component_arn is not None:
+            arns.append(self._component_arn)
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+            resource_arns=arns,
+        )
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str = "Average",
+        period: cdk.Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """A metric of the ``AWS/SageMaker`` namespace: dimension ``InferenceComponentName``,
+        or ``EndpointName`` + ``VariantName`` (``AllTraffic``) without a component."""
+        dimensions = (
+            {"InferenceComponentName": self._component_name}
+            if self._component_name is not None
+            else {"EndpointName": self._endpoint_name, "VariantName": VARIANT_NAME}
+        )
+        return cloudwatch.Metric(
+            namespace="AWS/SageMaker",
+            metric_name=metric_name,
+            dimensions_map=dimensions,
+            statistic=statistic,
+            period=period or cdk.Duration.minutes(1),
+        )
+
+    def metric_model_latency(
+        self, *, statistic: str = "Average", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``ModelLatency``: time the model took to answer, in microseconds."""
+        return self.metric("ModelLatency", statistic=statistic, period=period)
+
+    def metric_invocations(
+        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``Invocations``: requests sent to the model."""
+        return self.metric("Invocations", statistic=statistic, period=period)
+
+    def metric_invocation_4xx_errors(
+        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``Invocation4XXErrors``: requests the model answered with a 4xx status."""
+        return self.metric("Invocation4XXErrors", statistic=statistic, period=period)
+
+    def metric_invocation_5xx_errors(
+        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """``Invocation5XXErrors``: requests the model answered with a 5xx status."""
+        return self.metric("Invocation5XXErrors", statistic=statistic, period=period)
+
+
+_ARN_NAME = r"[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}"
+_ENDPOINT_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2}):"
+    rf"(?P<account>\d{{12}}):endpoint/{_ARN_NAME}"
+)
+_COMPONENT_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d{1,2}):"
+    rf"(?P<account>\d{{12}}):inference-component/{_ARN_NAME}"
+)
+
+
+def _validate_import(endpoint_arn: object, component_arn: object) -> list[str]:
+    """Every problem with the attributes of an imported endpoint."""
+    problems = []
+    token = isinstance(endpoint_arn, str) and cdk.Token.is_unresolved(endpoint_arn)
+    endpoint = _ENDPOINT_ARN.fullmatch(endpoint_arn) if isinstance(endpoint_arn, str) else None
+    if not token and endpoint is None:
+        problems.append(
+            f"endpoint_arn: {endpoint_arn!r} is not a SageMaker endpoint ARN; give "
+            "arn:<partition>:sagemaker:<region>:<12-digit account>:endpoint/<name> (name: 1-63 "
+            "letters, digits and hyphens)"
+        )
+    if component_arn is None:
+        return problems
+    if isinstance(component_arn, str) and cdk.Token.is_unresolved(component_arn):
+        return problems
+    component = _COMPONENT_ARN.fullmatch(component_arn) if isinstance(component_arn, str) else None
+    if component is None:
+        problems.append(
+            f"inference_component_arn: {component_arn!r} is not an inference component ARN; "
+            "give arn:<partition>:sagemaker:<region>:<12-digit account>:inference-component/"
+            "<name> (name: 1-63 letters, digits and hyphens)"
+        )
+    elif endpoint is not None:
+        for part in ("partition", "region", "account"):
+            if component.group(part) != endpoint.group(part):
+                problems.append(
+                    f"inference_component_arn: {component_arn!r} is in {part} "
+                    f"{component.group(part)!r} but endpoint_arn in {endpoint.group(part)!r}; a "
+                    "component lives on an endpoint of its own account and Region"
+                )
+    return problems
+
+
 @dataclass(frozen=True)
 class _ModelSource:
     """Where the model comes from, and what the execution role needs to read it."""
@@ -1604,6 +1869,7 @@ def _plan(
     image_uri: str | None,
     inference_ami_version: str | None,
     environment: Mapping[str, str] | None,
+    serving_options: ServingOptions | None,
     mode: EndpointMode,
     min_instances: int,
     max_instances: int,
@@ -1831,6 +2097,16 @@ def _plan(
             max_instances,
             problems,
         )
+    serving_env: dict[str, str] = {}
+    if serving_options is not None and spec is not None and image is not None:
+        serving_env = serving.render(
+            serving_options,
+            framework=chosen_framework if image_uri is None else None,
+            spec=spec,
+            devices_per_copy=dpc,
+            environment=env,
+            problems=problems,
+        )
 
     for name, timeout in (
         ("model_download_timeout", model_download_timeout),
@@ -1927,6 +2203,7 @@ def _plan(
             volume_key_supported=not spec.local_nvme,
             wakes_from_zero=wakes,
             inference_ami_version=ami,
+            serving_environment=serving_env,
         ),
         problems,
     )
@@ -2231,3 +2508,8 @@ def _check_data_capture(capture: DataCapture) -> list[str]:
             "one, or pass data_capture=None"
         )
     return problems
+
+
+if TYPE_CHECKING:  # both implement the interface (checked by mypy)
+    _OWNED: type[IInferenceEndpoint] = InferenceEndpoint
+    _IMPORTED: type[IInferenceEndpoint] = _ImportedEndpoint

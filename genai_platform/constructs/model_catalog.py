@@ -58,7 +58,7 @@ one at account level regardless.)
 The value Bedrock compares ``bedrock:GuardrailIdentifier`` with is the guardrail ARN followed by
 ``:`` and the numeric version, ``arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123:1``
 (AWS user guide, "Enforce the use of specific guardrails in model inference requests"); it is
-what :attr:`GuardrailReference.guardrail_version_arn` must return (CloudFormation's
+what :attr:`IGuardrail.guardrail_version_arn` must return (CloudFormation's
 ``AWS::Bedrock::GuardrailVersion`` gives ``GuardrailArn`` and ``Version``; join them with ``:``).
 Callers must send the guardrail ARN and version with every request.
 
@@ -89,7 +89,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, get_args
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -98,6 +98,7 @@ from constructs import Construct
 
 from genai_platform import regions
 from genai_platform.constructs.grants import grantee_writing_to
+from genai_platform.constructs.interfaces import IGuardrail
 
 __all__ = [
     "EMBED_ACTIONS",
@@ -284,24 +285,9 @@ _GUARDRAIL_VERSION_ARN = re.compile(
 )
 
 
-class GuardrailReference(Protocol):
-    """What :meth:`ModelCatalog.grant_invoke` needs from a guardrail (the ``Guardrail`` construct
-    provides it)."""
-
-    @property
-    def guardrail_arn(self) -> str:
-        """ARN of the guardrail, ``arn:<partition>:bedrock:<region>:<account>:guardrail/<id>``."""
-        ...
-
-    @property
-    def guardrail_version_arn(self) -> str:
-        """ARN of one numbered version, ``<guardrail_arn>:<version>`` (never DRAFT): the value
-        ``bedrock:GuardrailIdentifier`` is compared with."""
-        ...
-
-    def grant_apply(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` apply the guardrail (``bedrock:ApplyGuardrail``, and its KMS key)."""
-        ...
+#: Former name of :class:`~genai_platform.constructs.interfaces.IGuardrail`, what
+#: :meth:`ModelCatalog.grant_invoke` needs from a guardrail (owned or imported).
+GuardrailReference = IGuardrail
 
 
 @dataclass(frozen=True)
@@ -656,7 +642,7 @@ class ModelCatalog(Construct):
 
     # ------------------------------------------------------------------ grants
 
-    def grant_invoke(self, grantee: iam.IGrantable, guardrail: GuardrailReference) -> iam.Grant:
+    def grant_invoke(self, grantee: iam.IGrantable, guardrail: IGuardrail) -> iam.Grant:
         """Let ``grantee`` run the approved text models, only with ``guardrail``.
 
         Adds to a customer-managed policy attached to the grantee's role (or user, or group):
@@ -680,6 +666,10 @@ class ModelCatalog(Construct):
         combined grant. Granting the same principal again with the same guardrail returns the
         first grant; with another guardrail is an error, because each guardrail's Deny would
         block the other.
+
+        ``guardrail`` is any :class:`IGuardrail`: a :class:`Guardrail` of this app or one
+        referenced with ``Guardrail.from_guardrail_attributes``, whose grant covers exactly
+        the ARNs it was given.
 
         Raises:
             ValueError: the grantee is not an IAM role, user or group of this account, the

@@ -6,6 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
@@ -29,6 +30,7 @@ from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
+from genai_platform.constructs.rollout import rollback_alarm
 from genai_platform.patterns.guarded_inference_api import (
     GuardedInferenceApi,
     Tenant,
@@ -141,6 +143,8 @@ class GenAiAccountStack(AccountStack):
             self.inference_api = problems.build(
                 "api", lambda: _inference_api(self, config), keys=_API_KEYS
             )
+        if self.inference_api is not None:
+            _roll_back_on_gateway_errors(self, config, self.inference_api)
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = None
         if logging.enabled:
@@ -320,6 +324,37 @@ def _endpoint(
         encryption_key=stack.key,
         **optional,
     )
+
+
+def _roll_back_on_gateway_errors(
+    stack: GenAiAccountStack, config: PlatformConfig, api: GuardedInferenceApi
+) -> None:
+    """The gateway's 5xx alarm also rolls back model deployments of the endpoints it serves."""
+    served = sorted(set(config.api.self_hosted.values()))
+    if not served:
+        return
+    # The stage's 5XXError by literal dimensions: the stage's own metric would reference the
+    # stage resource, and the endpoint naming the alarm would then depend on the API, which
+    # already depends on the endpoint (its invoke role may call it): a cycle.
+    metric = cloudwatch.Metric(
+        namespace="AWS/ApiGateway",
+        metric_name="5XXError",
+        dimensions_map={"ApiName": api.api.rest_api_name, "Stage": config.api.stage_name},
+        statistic="Sum",
+        period=cdk.Duration.minutes(1),
+    )
+    alarm = rollback_alarm(
+        stack,
+        "GatewayServerErrorsRollbackAlarm",
+        metric=metric,
+        threshold=5,
+        description=(
+            f"{config.name} gateway: 5+ 5xx responses a minute; rolls back model deployments "
+            f"of {', '.join(served)}"
+        ),
+    )
+    for name in served:
+        stack.endpoints[name].add_rollback_alarm(alarm)
 
 
 def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedInferenceApi:

@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +38,22 @@ FEEDBACK_TABLE_NAME = "genai-gateway-feedback"
 KILL_SWITCH_PARAMETER = "/genai/gateway/kill-switch"
 
 GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{PLATFORM_ACCOUNT}:guardrail/abc123"
+TENANT_A_KEY = f"{APP_ACCOUNT}:role:app-a-workload"
+TENANT_B_KEY = f"{APP_ACCOUNT}:role:app-b-workload"
+
+RESPONSE_ID_TEST_KEY = "7e" * 32
+"""The test-only response-id key (``RESPONSE_ID_TEST_KEY``) both functions use in tests."""
+
+
+def issue_response_id(principal_key: str = TENANT_A_KEY, issued_at: float | None = None) -> str:
+    """A response id as the invoke function issues it to ``principal_key`` (test key)."""
+    import time
+
+    import gw_common
+
+    ids = gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY))
+    return ids.issue(principal_key, time.time() if issued_at is None else issued_at)
+
 
 EXAMPLE_CONFIG: dict[str, Any] = {
     "guardrail": {"identifier": "abc123", "version": "3", "arn": GUARDRAIL_ARN},
@@ -272,6 +289,9 @@ def handler_env(
     monkeypatch.setenv("FEEDBACK_TABLE_NAME", feedback_table)
     monkeypatch.setenv("FEEDBACK_TTL_DAYS", "90")
     monkeypatch.setenv("KILL_SWITCH_PARAMETER", KILL_SWITCH_PARAMETER)
+    monkeypatch.setenv("RESPONSE_ID_TEST_KEY", RESPONSE_ID_TEST_KEY)
+    monkeypatch.delenv("RESPONSE_ID_KEY_ARN", raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     return gateway_config
 
 
@@ -378,16 +398,29 @@ class ScriptedClient:
         self.scripts: dict[str, list[Any]] = {}
         self.defaults: dict[str, Any] = dict(defaults)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.timeout: float | None = None
+        """The read timeout of the client the gateway asked for last (seconds)."""
+        self.timeouts: list[float] = []
+
+    def with_timeout(self, seconds: float) -> ScriptedClient:
+        """What the gateway's client provider returns: this client, noting the timeout."""
+        self.timeout = seconds
+        self.timeouts.append(seconds)
+        return self
 
     def script(self, operation: str, *outcomes: Any) -> ScriptedClient:
         self.scripts.setdefault(operation, []).extend(outcomes)
         return self
 
     def calls_to(self, operation: str) -> list[dict[str, Any]]:
-        return [kwargs for op, kwargs in self.calls if op == operation]
+        return [
+            {k: v for k, v in kwargs.items() if k != "_timeout"}
+            for op, kwargs in self.calls
+            if op == operation
+        ]
 
     def _answer(self, operation: str, kwargs: dict[str, Any]) -> Any:
-        self.calls.append((operation, kwargs))
+        self.calls.append((operation, {**kwargs, "_timeout": self.timeout}))
         queue = self.scripts.get(operation)
         if queue:
             outcome = queue.pop(0)
@@ -412,6 +445,66 @@ class ScriptedClient:
 
     def invoke_endpoint(self, **kwargs: Any) -> Any:
         return self._answer("invoke_endpoint", kwargs)
+
+
+class FakeQuotaTable:
+    """The quota table with DynamoDB's semantics for the gateway's two updates, deterministic
+    under threads: each ``UpdateItem`` checks its condition and applies its ``ADD`` atomically
+    (under one lock), as DynamoDB does per item. moto's DynamoDB is not atomic across threads,
+    which made concurrency tests against it flaky.
+
+    Supports ``ADD tokens_used :n`` with the reservation's condition (and ``ALL_OLD`` on a
+    failed condition), the unconditional ``ADD tokens_used :d``, and ``GetItem``. Every call
+    is recorded in ``calls``; ``before_update`` (if set) runs before each update, outside the
+    lock (to inject failures or latency).
+    """
+
+    RESERVE = "ADD tokens_used :n"
+    CONDITION = "attribute_not_exists(tokens_used) OR tokens_used <= :limit_minus_n"
+
+    def __init__(self) -> None:
+        self.items: dict[str, int] = {}
+        self.calls: list[dict[str, Any]] = []
+        self.before_update: Callable[[dict[str, Any]], None] | None = None
+        self._lock = threading.Lock()
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        if self.before_update is not None:
+            self.before_update(kwargs)
+        with self._lock:
+            self.calls.append(kwargs)
+            pk = kwargs["Key"]["pk"]["S"]
+            values = kwargs["ExpressionAttributeValues"]
+            current = self.items.get(pk)
+            if kwargs["UpdateExpression"] == self.RESERVE:
+                assert kwargs["ConditionExpression"] == self.CONDITION
+                bound = int(values[":limit_minus_n"]["N"])
+                if current is not None and current > bound:
+                    response: dict[str, Any] = {
+                        "Error": {"Code": "ConditionalCheckFailedException", "Message": "failed"}
+                    }
+                    if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+                        response["Item"] = {"pk": {"S": pk}, "tokens_used": {"N": str(current)}}
+                    raise ClientError(response, "UpdateItem")
+                self.items[pk] = (current or 0) + int(values[":n"]["N"])
+            else:
+                assert kwargs["UpdateExpression"] == "ADD tokens_used :d"
+                assert "ConditionExpression" not in kwargs
+                self.items[pk] = (current or 0) + int(values[":d"]["N"])
+        return {}
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        with self._lock:
+            pk = kwargs["Key"]["pk"]["S"]
+            if pk not in self.items:
+                return {}
+            return {"Item": {"pk": {"S": pk}, "tokens_used": {"N": str(self.items[pk])}}}
+
+    def reservations(self) -> list[dict[str, Any]]:
+        """The reservation updates sent so far."""
+        return [call for call in self.calls if call["UpdateExpression"] == self.RESERVE]
 
 
 class FakeClock:
@@ -513,14 +606,20 @@ GatewayFactory = Callable[..., Gateway]
 
 @pytest.fixture
 def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFactory:
-    """Build a :class:`Gateway` from a config dict (default: the ``gateway_config`` fixture).
+    """Build a :class:`Gateway` from a config dict (default: the ``gateway_config`` fixture),
+    with the quota store on ``quota_client`` (default: moto's DynamoDB) and ``quota_options``.
 
     Jitter is deterministic: ``uniform(low, high)`` returns ``high`` (the largest sleep full
     jitter allows), and every draw is recorded in ``gateway.jitter``.
     """
 
-    def build(config: dict[str, Any] | None = None) -> Gateway:
+    def build(
+        config: dict[str, Any] | None = None,
+        quota_options: dict[str, Any] | None = None,
+        quota_client: Any = None,
+    ) -> Gateway:
         import gw_breaker
+        import gw_common
         import gw_config
         import gw_gateway
         import gw_quota
@@ -549,15 +648,24 @@ def make_gateway(gateway_config: dict[str, Any], quota_table: str) -> GatewayFac
         breaker = settings.config.breaker
         runtime = gw_gateway.Runtime(
             settings=settings,
-            bedrock=lambda: bedrock,
-            sagemaker=lambda: sagemaker,
-            quota=gw_quota.QuotaStore(aws_client("dynamodb"), quota_table),
-            kill_switch=lambda: kill_switch_value[0],
+            bedrock=bedrock.with_timeout,
+            sagemaker=sagemaker.with_timeout,
+            quota=gw_quota.QuotaStore(
+                quota_client or aws_client("dynamodb"),
+                quota_table,
+                clock=clock,
+                **(quota_options or {}),
+            ),
+            kill_switch=lambda timeout: kill_switch_value[0],
             breakers=gw_breaker.BreakerRegistry(
-                breaker.failure_threshold, breaker.open_seconds, clock
+                breaker.failure_threshold,
+                breaker.open_seconds,
+                clock,
+                min_tenants=breaker.min_tenants,
             ),
             logger=logger,
             emit_metrics=recorders.append,
+            response_ids=gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY)),
             clock=clock,
             sleep=clock.sleep,
             uniform=uniform,

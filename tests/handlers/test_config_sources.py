@@ -261,19 +261,24 @@ def appconfig_handlers(
     monkeypatch.delenv("GATEWAY_CONFIG")
     monkeypatch.setenv("GATEWAY_CONFIG_APPCONFIG", LOCATOR)
     client = FakeAppConfigData()
-    monkeypatch.setattr(
-        invoke_app.boto3, "client", _client_factory(invoke_app.boto3.client, client)
-    )
+    real_session = invoke_app._session()
+    monkeypatch.setattr(invoke_app, "_session", lambda: _FakeSession(real_session, client))
     invoke_app.reset_runtime()
     yield invoke_app, client
     invoke_app.reset_runtime()
 
 
-def _client_factory(real: Any, fake: FakeAppConfigData) -> Any:
-    def client(service: str, *args: Any, **kwargs: Any) -> Any:
-        return fake if service == "appconfigdata" else real(service, *args, **kwargs)
+class _FakeSession:
+    """A botocore session whose ``appconfigdata`` client is the fake."""
 
-    return client
+    def __init__(self, real: Any, fake: FakeAppConfigData) -> None:
+        self._real = real
+        self._fake = fake
+
+    def create_client(self, service: str, *args: Any, **kwargs: Any) -> Any:
+        if service == "appconfigdata":
+            return self._fake
+        return self._real.create_client(service, *args, **kwargs)
 
 
 def test_invoke_answers_503_until_its_config_can_be_read(

@@ -11,7 +11,6 @@ import io
 import json
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
@@ -24,16 +23,19 @@ from tests.handlers.conftest import (
     APP_ACCOUNT,
     FEEDBACK_TABLE_NAME,
     REGION,
+    RESPONSE_ID_TEST_KEY,
+    TENANT_A_KEY,
     TENANT_A_ROLE_ARN,
     TENANT_B_ROLE_ARN,
     UNKNOWN_ROLE_ARN,
     ApiEventFactory,
     FakeLambdaContext,
+    issue_response_id,
 )
 
 FEEDBACK_MODULES = ("feedback_app", "fb_config", "fb_request", "fb_store")
-RESPONSE_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-TENANT_A_KEY = f"{APP_ACCOUNT}:role:app-a-workload"
+RESPONSE_ID = issue_response_id(TENANT_A_KEY)
+"""A response id the invoke function issued to team-a's workload role (the test key)."""
 DAY = 86_400
 
 Invoke = Callable[..., dict[str, Any]]
@@ -249,27 +251,84 @@ def test_another_session_of_same_role_is_the_same_caller(invoke: Invoke) -> None
     assert response["json"] == {"stored": False, "duplicate": True}
 
 
-def test_another_caller_rating_same_response_is_stored(invoke: Invoke, table: Any) -> None:
-    # GIVEN team-a rated a response
-    invoke({"response_id": RESPONSE_ID, "rating": "up"})
-    # WHEN team-b's role rates the same response id
+def test_another_caller_cannot_rate_a_response_served_to_someone_else(
+    invoke: Invoke, table: Any
+) -> None:
+    # GIVEN a response id issued to team-a's role
+    # WHEN team-b's role rates it
     response = invoke({"response_id": RESPONSE_ID, "rating": "down"}, user_arn=TENANT_B_ROLE_ARN)
+    # THEN 404 naming response_id, and nothing is stored
+    assert response["statusCode"] == 404
+    assert response["json"]["error"]["code"] == "UnknownResponse"
+    assert response["json"]["error"]["field"] == "response_id"
+    assert stored_items(table) == []
+
+
+def test_each_caller_rates_the_responses_served_to_it(invoke: Invoke, table: Any) -> None:
+    # GIVEN team-a and team-b each got a response
+    team_b_id = issue_response_id(f"{APP_ACCOUNT}:role:app-b-workload")
+    # WHEN each rates its own
+    first = invoke({"response_id": RESPONSE_ID, "rating": "up"})
+    second = invoke({"response_id": team_b_id, "rating": "down"}, user_arn=TENANT_B_ROLE_ARN)
     # THEN both are stored, one per caller
-    assert response["statusCode"] == 201
+    assert (first["statusCode"], second["statusCode"]) == (201, 201)
     assert {(i["caller"], i["rating"]) for i in stored_items(table)} == {
         (TENANT_A_KEY, "up"),
         (f"{APP_ACCOUNT}:role:app-b-workload", "down"),
     }
 
 
-def test_response_id_case_does_not_create_a_second_item(invoke: Invoke, table: Any) -> None:
-    # GIVEN a stored feedback on a lower-case response id
-    invoke({"response_id": RESPONSE_ID, "rating": "up"})
-    # WHEN the same id is sent upper-case
-    response = invoke({"response_id": RESPONSE_ID.upper(), "rating": "up"})
-    # THEN it is the same response: a duplicate
-    assert response["statusCode"] == 200
-    assert len(stored_items(table)) == 1
+def _flip_last(rid: str) -> str:
+    return rid[:-1] + ("A" if rid[-1] != "A" else "B")
+
+
+def _later(rid: str) -> str:
+    version, nonce, issued, signature = rid.split(".")
+    return f"{version}.{nonce}.{int(issued) + 1}.{signature}"
+
+
+def _other_nonce(rid: str) -> str:
+    version, _, issued, signature = rid.split(".")
+    return f"{version}.{'A' * 22}.{issued}.{signature}"
+
+
+def _swapped_case(rid: str) -> str:
+    return "r1" + rid[2:].swapcase()
+
+
+def _spliced(rid: str) -> str:
+    return issue_response_id(TENANT_A_KEY).rsplit(".", 1)[0] + "." + rid.rsplit(".", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "forge", [_flip_last, _later, _other_nonce, _swapped_case, _spliced], ids=lambda f: f.__name__
+)
+def test_forged_or_altered_response_id_is_404(
+    invoke: Invoke, table: Any, forge: Callable[[str], str]
+) -> None:
+    # GIVEN a response id served to team-a, altered in one part
+    # WHEN team-a rates the altered id
+    response = invoke({"response_id": forge(RESPONSE_ID), "rating": "up"})
+    # THEN it is unknown: 404, nothing stored
+    assert response["statusCode"] == 404
+    assert stored_items(table) == []
+
+
+def test_response_id_older_than_the_ttl_is_404(invoke: Invoke, table: Any) -> None:
+    # GIVEN a response id issued 91 days ago (the TTL is 90 days)
+    old = issue_response_id(TENANT_A_KEY, issued_at=time.time() - 91 * DAY)
+    # WHEN it is rated THEN 404 and nothing is stored
+    assert invoke({"response_id": old, "rating": "up"})["statusCode"] == 404
+    assert stored_items(table) == []
+
+
+def test_response_id_signed_with_another_key_is_404(invoke: Invoke, table: Any) -> None:
+    import gw_common
+
+    # GIVEN a well-formed id signed with a key that is not the platform's
+    other = gw_common.ResponseIds(b"\x01" * 32).issue(TENANT_A_KEY, time.time())
+    # WHEN it is rated THEN 404
+    assert invoke({"response_id": other, "rating": "up"})["statusCode"] == 404
 
 
 def test_expired_item_not_yet_deleted_by_ttl_is_replaced(invoke: Invoke, table: Any) -> None:
@@ -397,12 +456,24 @@ MALFORMED_BODIES: list[tuple[str, Any, str, str]] = [
     ("response_id null", body(response_id=None), "response_id", "not null"),
     ("response_id empty", body(response_id=""), "response_id", "must not be empty"),
     ("response_id not a UUID", body(response_id="resp-123"), "response_id", "'resp-123'"),
-    ("response_id in braces", body(response_id=f"{{{RESPONSE_ID}}}"), "response_id", "a UUID"),
+    (
+        "response_id in braces",
+        body(response_id=f"{{{RESPONSE_ID}}}"),
+        "response_id",
+        "the response_id of a POST /v1/chat response",
+    ),
+    (
+        "response_id a UUID",
+        body(response_id="0f8fad5b-d9cb-469f-a165-70867728950e"),
+        "response_id",
+        "r1.<22 characters>",
+    ),
     ("missing rating", body(rating=MISSING), "rating", "is required"),
     ("rating upper-case", body(rating="UP"), "rating", "'UP'"),
     ("rating a number", body(rating=5), "rating", "got 5"),
-    ("rating a boolean", body(rating=True), "rating", "got True"),
-    ("rating a list", body(rating=["up"]), "rating", "got ['up']"),
+    ("rating a boolean", body(rating=True), "rating", "got true"),
+    ("rating a list", body(rating=["up"]), "rating", 'got ["up"]'),
+    ("rating null", body(rating=None), "rating", "got null"),
     ("comment a number", body(comment=7), "comment", "not number"),
     ("comment null", body(comment=None), "comment", "not null"),
     ("comment an object", body(comment={"t": 1}), "comment", "not object"),
@@ -620,7 +691,12 @@ def fb_config(handler_env: dict[str, Any]) -> ModuleType:
 
 def env(config: dict[str, Any] | str, **overrides: str) -> dict[str, str]:
     raw = config if isinstance(config, str) else json.dumps(config)
-    return {"GATEWAY_CONFIG": raw, "FEEDBACK_TABLE_NAME": FEEDBACK_TABLE_NAME, **overrides}
+    return {
+        "GATEWAY_CONFIG": raw,
+        "FEEDBACK_TABLE_NAME": FEEDBACK_TABLE_NAME,
+        "RESPONSE_ID_TEST_KEY": RESPONSE_ID_TEST_KEY,
+        **overrides,
+    }
 
 
 def test_cold_start_fails_loudly_on_invalid_gateway_config(
@@ -720,8 +796,28 @@ def test_fails_with_every_problem_listed_at_once(
 def test_random_response_ids_are_independent(invoke: Invoke, table: Any) -> None:
     # GIVEN two different responses
     # WHEN the caller rates both
-    first = invoke({"response_id": str(uuid.uuid4()), "rating": "up"})
-    second = invoke({"response_id": str(uuid.uuid4()), "rating": "down"})
+    first = invoke({"response_id": issue_response_id(), "rating": "up"})
+    second = invoke({"response_id": issue_response_id(), "rating": "down"})
     # THEN both are stored
     assert (first["statusCode"], second["statusCode"]) == (201, 201)
     assert len(stored_items(table)) == 2
+
+
+def test_rejection_with_a_surrogate_field_name_is_still_logged(
+    app: ModuleType, invoke: Invoke
+) -> None:
+    # GIVEN the logger writing to a strict UTF-8 stream, as Lambda's stdout is
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    previous = app.logger.registered_handler.setStream(stream)
+    try:
+        # WHEN a body with a JSON-escaped lone surrogate as a field name is sent
+        response = invoke('{"\\ud800": 1}')
+        written = raw.getvalue().decode("utf-8")
+    finally:
+        app.logger.registered_handler.setStream(previous)
+
+    # THEN a 400, and the "feedback rejected" line was written
+    assert response["statusCode"] == 400
+    lines = [json.loads(line) for line in written.splitlines()]
+    assert [line["field"] for line in lines if line["message"] == "feedback rejected"] == ["\ufffd"]

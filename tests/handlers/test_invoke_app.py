@@ -57,7 +57,7 @@ def test_chat_through_the_handler_sends_a_valid_converse_request(
     # GIVEN the real bedrock-runtime client, stubbed (the Stubber validates the parameters
     # against the service model and fails on any difference from what is expected)
     event = api_event("POST", "/v1/chat", chat_body(max_tokens=100, feature="search"))
-    bedrock = app.runtime().bedrock()
+    bedrock = app.runtime().bedrock(20)
     with Stubber(bedrock) as stub:
         stub.add_response(
             "converse",
@@ -95,7 +95,7 @@ def test_metrics_are_emf_in_the_platform_namespace_with_exactly_three_dimensions
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN a served request
-    bedrock = app.runtime().bedrock()
+    bedrock = app.runtime().bedrock(20)
     with Stubber(bedrock) as stub:
         stub.add_response("converse", converse_response(input_tokens=11, output_tokens=6))
 
@@ -127,8 +127,8 @@ def test_self_hosted_chat_through_the_handler_sends_valid_sagemaker_and_guardrai
     app: Any, api_event: ApiEventFactory, lambda_context: FakeLambdaContext
 ) -> None:
     # GIVEN the real clients, stubbed: guardrail on input, endpoint, guardrail on output
-    bedrock = app.runtime().bedrock()
-    sagemaker = app.runtime().sagemaker()
+    bedrock = app.runtime().bedrock(20)
+    sagemaker = app.runtime().sagemaker(20)
     completion = json.dumps(
         {
             "choices": [
@@ -195,7 +195,7 @@ def test_model_clients_have_the_configured_timeouts_and_no_sdk_retries(app: Any)
     runtime = app.runtime()
 
     # WHEN its model clients are created
-    clients = [runtime.bedrock(), runtime.sagemaker()]
+    clients = [runtime.bedrock(20), runtime.sagemaker(20)]
 
     # THEN each has those timeouts and a single attempt (the gateway retries itself)
     for client in clients:
@@ -207,8 +207,8 @@ def test_model_clients_have_the_configured_timeouts_and_no_sdk_retries(app: Any)
 def test_clients_are_created_once_per_execution_environment(app: Any) -> None:
     # GIVEN the runtime WHEN its clients are asked for twice THEN the same objects come back
     runtime = app.runtime()
-    assert runtime.bedrock() is runtime.bedrock()
-    assert runtime.sagemaker() is runtime.sagemaker()
+    assert runtime.bedrock(20) is runtime.bedrock(20)
+    assert runtime.sagemaker(20) is runtime.sagemaker(20)
     assert app.runtime() is runtime
 
 
@@ -258,3 +258,19 @@ def test_inside_lambda_the_config_is_validated_at_import(
         monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
         monkeypatch.setenv("QUOTA_TABLE_NAME", "genai-gateway-quota")
         importlib.reload(app)
+
+
+def test_shutdown_flushes_deferred_refunds(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    # GIVEN a runtime whose quota store holds a deferred refund
+    runtime = app.runtime()
+    flushed: list[float | None] = []
+    monkeypatch.setattr(runtime.quota, "flush", lambda *, timeout=None: flushed.append(timeout))
+
+    # WHEN Lambda shuts the environment down (SIGTERM to the runtime)
+    with pytest.raises(SystemExit):
+        app._flush_on_sigterm(signal.SIGTERM, None)
+
+    # THEN the refunds were flushed within Lambda's shutdown allowance, then the process exits
+    assert flushed == [app.SIGTERM_FLUSH_TIMEOUT_SECONDS]

@@ -223,10 +223,12 @@ def test_read_timeout_without_fallback_is_503_with_retry_after(
     # WHEN team-a chats with fast
     result = _chat(gateway, api_event, model="fast")
 
-    # THEN 503 ModelUnavailable with Retry-After, and the quota is refunded
+    # THEN 503 ModelUnavailable with Retry-After; the model may have run, so the input bound
+    # (26 bytes of text + 16 template tokens for the message and 16 for the reply) stays
+    # charged and the output reservation is refunded
     assert (result.status, result.error["code"]) == (503, "ModelUnavailable")
     assert int(result.headers["Retry-After"]) >= 1
-    assert gateway.runtime.quota.used("team-a", gateway.runtime.now()) == 0
+    assert gateway.runtime.quota.used("team-a", gateway.runtime.now()) == 26 + 16 + 16
 
 
 def test_fallback_is_one_hop_only(gateway: Gateway, api_event: ApiEventFactory) -> None:
@@ -369,8 +371,8 @@ def test_success_resets_the_consecutive_failure_count(
     for _ in range(THRESHOLD - 1):
         _chat(gateway, api_event)
 
-    # THEN the breaker is still closed: the count restarted after the success
-    assert gateway.runtime.breakers.for_target("chat").state == "closed"
+    # THEN team-a's breaker for chat is still closed: the count restarted after the success
+    assert gateway.runtime.breakers.for_tenant("team-a", "chat").state == "closed"
     assert gateway.metric("BreakerOpens") == 0
 
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.handlers.conftest import EXAMPLE_CONFIG, FakeClock, client_error
+from tests.handlers.conftest import EXAMPLE_CONFIG, RESPONSE_ID_TEST_KEY, FakeClock, client_error
 
 # --- configuration (validated at cold start) ------------------------------------------------
 
@@ -120,6 +122,15 @@ def test_fails_when_environment_variables_are_missing() -> None:
     message = str(raised.value)
     for name in ("GATEWAY_CONFIG", "QUOTA_TABLE_NAME", "KILL_SWITCH_PARAMETER"):
         assert name in message
+    assert "RESPONSE_ID_KEY_ARN: got unset" in message
+
+
+_VALID_ENV = {
+    "GATEWAY_CONFIG": json.dumps(EXAMPLE_CONFIG),
+    "QUOTA_TABLE_NAME": "genai-gateway-quota",
+    "KILL_SWITCH_PARAMETER": "/genai/gateway/kill-switch",
+    "RESPONSE_ID_TEST_KEY": RESPONSE_ID_TEST_KEY,
+}
 
 
 def test_fails_when_the_config_is_not_json() -> None:
@@ -333,11 +344,131 @@ def test_errors_are_classified(error: Exception, kind: str, expected: str) -> No
             "meet at 12:30:45 on 2026-12-01, ticket 4411",
         ),
         ("order 4111 1111 1111 1112", "order 4111 1111 1111 1112"),
+        ("schreib jürgen.müller@beispiel.de.", "schreib [EMAIL]."),
+        ("联系 张三@例子.中国 谢谢", "联系 [EMAIL] 谢谢"),
+        ("pay to DE89 3704 0044 0532 0130 00 today", "pay to [IBAN] today"),
+        ("GB82WEST12345698765432", "[IBAN]"),
+        ("ref DE00 3704 0044 0532 0130 00", "ref DE00 3704 0044 0532 0130 00"),
+        ("password: hunter2, then", "password: [SECRET], then"),
+        ("API_KEY=abc123def456", "API_KEY=[SECRET]"),
+        ("session ASIAY34FZKBOKMUTVV7A here", "session [AWS_ACCESS_KEY] here"),
+        ("use sk-proj-4f9aB3kLm2Qz8XyT1uVw0RsN please", "use [API_KEY] please"),
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),
     ],
-    ids=["email", "phone", "card", "ip", "access_key", "times_dates_ids_kept", "non_luhn_kept"],
+    ids=[
+        "email",
+        "phone",
+        "card",
+        "ip",
+        "access_key",
+        "times_dates_ids_kept",
+        "non_luhn_kept",
+        "non_ascii_email",
+        "cjk_email",
+        "iban_spaced",
+        "iban_compact",
+        "iban_bad_check_digits_kept",
+        "password",
+        "api_key_assignment",
+        "session_access_key",
+        "sk_key",
+        "lone_surrogate",
+    ],
 )
 def test_masking_replaces_personal_data_and_keeps_the_rest(text: str, masked: str) -> None:
     import gw_masking
 
     # GIVEN/WHEN text is masked THEN identifiers are replaced and ordinary numbers kept
     assert gw_masking.mask(text) == masked
+
+
+def test_masking_bounds_its_input_and_says_how_much_was_cut() -> None:
+    import gw_masking
+
+    # GIVEN a megabyte of the text that made the old e-mail pattern quadratic
+    text = "a." * 500_000 + "x@example.com"
+
+    # WHEN it is masked
+    masked = gw_masking.mask(text)
+
+    # THEN only the first MAX_MASKED_CHARS characters are kept, with a marker for the rest
+    limit = gw_masking.MAX_MASKED_CHARS
+    assert masked.startswith("a." * (limit // 2))
+    assert masked.endswith(f" [... {len(text) - limit} more characters not logged]")
+    assert "example.com" not in masked
+
+
+def test_masking_never_returns_text_that_cannot_be_utf8() -> None:
+    import gw_masking
+
+    # GIVEN/WHEN text with unpaired surrogates at both ends is masked
+    masked = gw_masking.mask("\udfffstart and end\ud800")
+
+    # THEN it encodes as UTF-8
+    assert masked.encode("utf-8") == "\ufffdstart and end\ufffd".encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0", "API_INTEGRATION_TIMEOUT_MS: got '0'"),
+        ("300001", "API_INTEGRATION_TIMEOUT_MS: got '300001'"),
+        ("29s", "API_INTEGRATION_TIMEOUT_MS: got '29s'"),
+    ],
+)
+def test_fails_when_the_integration_timeout_is_invalid(value: str, problem: str) -> None:
+    import gw_config
+
+    # GIVEN an otherwise valid environment with a bad API_INTEGRATION_TIMEOUT_MS
+    env = {**_VALID_ENV, "API_INTEGRATION_TIMEOUT_MS": value}
+    # WHEN / THEN the cold start fails naming it and what is allowed
+    with pytest.raises(gw_config.ConfigError, match="from 50 to 300000") as raised:
+        gw_config.load_settings(env)
+    assert problem in str(raised.value)
+
+
+def test_integration_timeout_defaults_to_29_seconds() -> None:
+    import gw_config
+
+    # GIVEN/WHEN the variable is unset THEN API Gateway's default is used
+    assert gw_config.load_settings(_VALID_ENV).integration_timeout_ms == 29_000
+    env = {**_VALID_ENV, "API_INTEGRATION_TIMEOUT_MS": "120000"}
+    assert gw_config.load_settings(env).integration_timeout_ms == 120_000
+
+
+@pytest.mark.parametrize(
+    ("seconds", "bucket"),
+    [(25.0, 20.0), (20.0, 20.0), (19.7, 19.0), (9.74, 9.5), (0.97, 0.9), (0.04, 0.05)],
+)
+def test_client_timeout_buckets_never_exceed_what_is_left(seconds: float, bucket: float) -> None:
+    import invoke_app
+
+    # GIVEN/WHEN a call may wait `seconds` (the configured read timeout is 20 s)
+    # THEN its client's read timeout is the largest bucket not above it (20 s at most)
+    assert invoke_app.timeout_bucket(seconds, 20.0) == bucket
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    left=st.floats(min_value=0.1, max_value=120),  # MIN_CALL_SECONDS and up
+    read_cap=st.sampled_from([1.0, 3.0, 20.0, 60.0]),
+    connect_cap=st.sampled_from([0.5, 1.0, 2.0]),
+)
+def test_connect_and_read_timeouts_of_a_call_fit_in_what_is_left(
+    left: float, read_cap: float, connect_cap: float
+) -> None:
+    import gw_gateway
+    import invoke_app
+
+    # GIVEN clients by timeout (the factory returns the Config it is given)
+    clients = invoke_app.ClientsByTimeout(
+        lambda config: config, connect_seconds=connect_cap, read_seconds=read_cap
+    )
+
+    # WHEN the gateway asks for the client of a call that must end within `left` seconds
+    config = clients(gw_gateway.read_timeout_for(left, read_cap, connect_cap))
+
+    # THEN a connect that takes its whole timeout plus a read that takes its whole timeout
+    # still end in time, and neither exceeds what was configured
+    assert config.connect_timeout + config.read_timeout <= left + 1e-9
+    assert config.read_timeout <= read_cap and config.connect_timeout <= connect_cap

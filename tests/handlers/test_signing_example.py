@@ -36,6 +36,7 @@ from tests.handlers.conftest import (
     TENANT_A_ROLE_ARN,
     ApiEventFactory,
     FakeLambdaContext,
+    issue_response_id,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ ACCESS_KEY = "ASIAEXAMPLEKEY000001"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN"
 FEEDBACK = {
-    "response_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+    "response_id": issue_response_id(),
     "rating": "up",
     "comment": "Helpful.",
 }

@@ -16,6 +16,12 @@ Environment:
 - ``FEEDBACK_TABLE_NAME`` (required): the DynamoDB table feedback is stored in.
 - ``FEEDBACK_TTL_DAYS``: days a feedback item is kept before DynamoDB's TTL deletes it; 90 when
   unset.
+- ``RESPONSE_ID_KEY_ARN`` (required in Lambda): the KMS HMAC key the invoke function's response
+  ids are signed with (the signing key is derived from it once per cold start, see
+  :class:`gw_common.ResponseIds`). Outside Lambda, ``RESPONSE_ID_TEST_KEY`` (hex) may replace it
+  for local runs and tests; inside Lambda that variable is refused.
+- ``TRACING_ENABLED``: ``true`` turns on X-Ray tracing through Powertools' Tracer (imported only
+  then); off when unset.
 - ``POWERTOOLS_METRICS_NAMESPACE``: the CloudWatch namespace of the ``Feedback`` metric;
   ``GenAiPlatform`` when unset.
 """
@@ -29,7 +35,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import CONFIG_VARIABLE, LiveConfig, config_source, parse_tenant_registry
+from gw_common import (
+    CONFIG_VARIABLE,
+    LiveConfig,
+    config_source,
+    parse_tenant_registry,
+    response_id_environment_problems,
+)
 
 __all__ = [
     "DEFAULT_METRICS_NAMESPACE",
@@ -68,6 +80,8 @@ class FeedbackSettings:
     metrics_namespace: str
     tenants_by_principal: Mapping[str, str]
     """Principal key (``<account>:role:<name>`` / ``<account>:user:<name>``) to tenant id."""
+    tracing: bool = False
+    """Whether X-Ray tracing is on (``TRACING_ENABLED=true``)."""
 
     def tenant_for(self, principal_key: str) -> str | None:
         """The id of the tenant a principal key belongs to, or None when it is not registered."""
@@ -106,6 +120,11 @@ def load_settings(
             "namespace (1-255 characters: letters, digits, spaces and . - _ / # :)"
         )
 
+    problems += response_id_environment_problems(environ)
+    tracing = environ.get("TRACING_ENABLED", "false").strip().lower()
+    if tracing not in ("true", "false"):
+        problems.append(f"TRACING_ENABLED: got {_show(tracing)}; must be true or false")
+
     if tenants is None:
         text = environ.get(CONFIG_VARIABLE, "")
         if not text:
@@ -126,6 +145,7 @@ def load_settings(
         ttl_days=ttl_days,
         metrics_namespace=namespace,
         tenants_by_principal=tenants,
+        tracing=tracing == "true",
     )
 
 

@@ -1,6 +1,9 @@
 """The ``POST /v1/feedback`` request body, validated field by field.
 
-``{"response_id": "<uuid>", "rating": "up"|"down", "comment": "<text>"?}``. Anything else is
+``{"response_id": "<id>", "rating": "up"|"down", "comment": "<text>"?}``, where ``<id>`` is
+the ``response_id`` of a ``POST /v1/chat`` response (``r1.<random>.<issued-at>.<signature>``,
+see :class:`gw_common.ResponseIds`; whether it was issued to this caller is the handler's
+check). Anything else is
 answered with :class:`gw_common.BadRequest` naming the first offending field (in the order
 body, unknown fields, ``response_id``, ``rating``, ``comment``), showing what was sent (cut
 short) and saying what is allowed. Nothing here logs: a comment may carry personal data.
@@ -8,11 +11,12 @@ short) and saying what is allowed. Nothing here logs: a comment may carry person
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import BadRequest, parse_json_body
+from gw_common import RESPONSE_ID_PATTERN, BadRequest, json_type_name, parse_json_body
 
 __all__ = [
     "FIELDS",
@@ -29,7 +33,7 @@ MAX_BODY_BYTES = 16 * 1024
 """Enough for a 1000-character comment even when every character is a JSON ``\\uXXXX`` pair."""
 FIELDS = ("response_id", "rating", "comment")
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_RESPONSE_ID = re.compile(RESPONSE_ID_PATTERN[1:-1])
 # C0 controls other than tab, line feed and carriage return, DEL and the C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -39,7 +43,8 @@ class Feedback:
     """A validated feedback: a rating of one gateway response, with an optional comment."""
 
     response_id: str
-    """The ``response_id`` of a ``POST /v1/chat`` response, as a lower-case canonical UUID."""
+    """The ``response_id`` of a ``POST /v1/chat`` response, as sent (well-formed; not yet
+    verified)."""
     rating: str
     """``up`` or ``down``."""
     comment: str | None
@@ -63,7 +68,8 @@ def _reject_unknown(body: dict[str, Any]) -> None:
         names = ", ".join(_show(key) for key in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise BadRequest(
-            unknown[0][:64], f"unknown field(s) {names}{more}; allowed: {', '.join(FIELDS)}"
+            unknown[0][:64] or "body",
+            f"unknown field(s) {names}{more}; allowed: {', '.join(FIELDS)}",
         )
 
 
@@ -72,15 +78,18 @@ def _response_id(body: dict[str, Any]) -> str:
         raise BadRequest("response_id", "is required: the response_id of a POST /v1/chat response")
     value = body["response_id"]
     if not isinstance(value, str):
-        raise BadRequest("response_id", f"must be a string (a UUID), not {_type_name(value)}")
+        raise BadRequest(
+            "response_id", f"must be a string (a response id), not {json_type_name(value)}"
+        )
     if not value.strip():
         raise BadRequest("response_id", "must not be empty")
-    if not _UUID.fullmatch(value):
+    if not _RESPONSE_ID.fullmatch(value):
         raise BadRequest(
             "response_id",
-            f"got {_show(value)}; must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e",
+            f"got {_show(value)}; must be the response_id of a POST /v1/chat response "
+            "(r1.<22 characters>.<10 digits>.<43 characters>)",
         )
-    return value.lower()
+    return value
 
 
 def _rating(body: dict[str, Any]) -> str:
@@ -97,7 +106,7 @@ def _comment(body: dict[str, Any]) -> str | None:
         return None
     value = body["comment"]
     if not isinstance(value, str):
-        raise BadRequest("comment", f"must be a string, not {_type_name(value)}")
+        raise BadRequest("comment", f"must be a string, not {json_type_name(value)}")
     if len(value) > MAX_COMMENT_CHARS:
         raise BadRequest(
             "comment", f"is {len(value)} characters long; at most {MAX_COMMENT_CHARS} are allowed"
@@ -120,21 +129,13 @@ def _comment(body: dict[str, Any]) -> str | None:
 
 
 def _show(value: Any) -> str:
-    """What the caller sent, cut short, for an error message (never logged)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _type_name(value: Any) -> str:
-    """The JSON type name of a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
+    """What the caller sent, cut short, for an error message (never logged): strings quoted,
+    anything else as JSON (``null``, ``true``, ``["up"]``), never as Python writes it."""
     if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+        text = repr(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=True)
+        except (TypeError, ValueError, RecursionError):
+            text = json_type_name(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -4,10 +4,15 @@
    a tenant through the gateway config's ``tenants``: no identity or an unknown principal is a 403.
    Nothing in the body or the headers can choose the caller or the tenant.
 2. The body is validated (:mod:`fb_request`): a 400 names the offending field.
-3. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201
+3. The response id must be one the invoke function issued to this same caller (principal key)
+   no more than ``FEEDBACK_TTL_DAYS`` ago: its HMAC signature (see :class:`gw_common.ResponseIds`)
+   is checked in memory, with no store call. Anything else -- a made-up, altered or expired id,
+   or one issued to another principal -- is a 404 ``UnknownResponse``: nobody can store feedback
+   for responses never served to them, or inflate the metric with invented ids.
+4. The feedback is stored once per (response id, caller) (:mod:`fb_store`): 201
    ``{"stored": true}`` the first time, 200 ``{"stored": false, "duplicate": true}`` for a
    repeat, which does not overwrite the first rating. Items expire after ``FEEDBACK_TTL_DAYS``.
-4. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
+5. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
    ``Tenant`` and ``Rating`` (Powertools' ``service`` dimension is switched off, so dashboards
    query exactly those two).
 
@@ -21,68 +26,126 @@ JSON error quoting the request id, never a stack trace.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
-from botocore.session import get_session
 from fb_config import FeedbackSettings, live_tenants, load_settings
 from fb_request import parse_feedback
 from fb_store import FeedbackStore, StoreUnavailable
 from gw_common import (
     ConfigUnavailable,
     HttpError,
+    ResponseIds,
     caller_identity,
     error_response,
     json_response,
+    response_ids_from_environment,
+    scrub_text,
 )
 
-__all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler"]
+__all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler", "response_ids"]
 
 FEEDBACK_METRIC = "Feedback"
 THROTTLED_RETRY_AFTER_SECONDS = 1
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
-DYNAMODB_CLIENT_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
+DYNAMODB_CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 2,
     # Two attempts in all (botocore's ``max_attempts`` counts retries, not attempts). The
     # conditional put is idempotent, and a retry of a put whose response was lost is recognised
     # by its request id (see fb_store). Worst case: 2 x (1 s + 2 s) plus one backoff, under 10 s.
-    retries={"total_max_attempts": 2, "mode": "standard"},
-)
+    "retries": {"total_max_attempts": 2, "mode": "standard"},
+}
+KMS_CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 2,
+    "retries": {"total_max_attempts": 3, "mode": "standard"},
+}
+"""Deriving the response-id key at cold start (one ``GenerateMac``; the init phase has 10 s)."""
+APPCONFIG_CLIENT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 1,
+    "read_timeout": 2,
+    "retries": {"total_max_attempts": 1, "mode": "standard"},
+}
+"""AppConfig Data: one short attempt; a failed read keeps the last good tenant registry."""
 
-# AppConfig Data: one short attempt; a failed read keeps the last good registry.
-APPCONFIG_CLIENT_CONFIG = Config(
-    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 1, "mode": "standard"}
-)
+
+def _client(service: str, options: dict[str, Any]) -> Any:
+    """A botocore client (botocore's client machinery is imported here, on first use: it is
+    most of a cold import; inside Lambda this happens during the init phase)."""
+    from botocore.config import Config
+    from botocore.session import get_session
+
+    return get_session().create_client(service, config=Config(**options))
+
+
+class _LazyClient:
+    """Creates its client on first attribute access."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._factory()
+        return getattr(self._client, name)
+
 
 logger = Logger()
 # Cold start: a bad environment raises here and the function fails to initialise. The tenant
 # registry is read (and kept current) per request: a config store that cannot be read yet
 # answers 503, not a failed init.
+_APPCONFIG = _LazyClient(lambda: _client("appconfigdata", APPCONFIG_CLIENT_OPTIONS))
 TENANTS = live_tenants(
     os.environ,
-    client=lambda: _appconfig_client(),
+    client=lambda: _APPCONFIG,
     warn=lambda message, fields: logger.warning(message, extra=fields),
 )
 SETTINGS = load_settings(os.environ, tenants={})
-tracer = Tracer()
 metrics = Metrics(namespace=SETTINGS.metrics_namespace, service="")
+_DYNAMODB = _LazyClient(lambda: _client("dynamodb", DYNAMODB_CLIENT_OPTIONS))
 STORE = FeedbackStore(
-    get_session().create_client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
+    _DYNAMODB,
     SETTINGS.table_name,
     ttl_days=SETTINGS.ttl_days,
 )
+_RESPONSE_IDS: list[ResponseIds] = []
+
+
+def response_ids() -> ResponseIds:
+    """The response-id verifier, its key derived through KMS on first use (at import inside
+    Lambda, so a missing or unusable key fails the init phase)."""
+    if not _RESPONSE_IDS:
+        _RESPONSE_IDS.append(
+            response_ids_from_environment(os.environ, lambda: _client("kms", KMS_CLIENT_OPTIONS))
+        )
+    return _RESPONSE_IDS[0]
+
+
+if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+    response_ids()  # a missing or unusable key fails the init phase
+    _DYNAMODB.meta  # noqa: B018 (creates the DynamoDB client during the init phase)
+
+
+def _traced(handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]]) -> Any:
+    """X-Ray tracing through Powertools only when ``TRACING_ENABLED=true``: the X-Ray SDK
+    costs ~120 ms of cold start and is not imported otherwise."""
+    if not SETTINGS.tracing:
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer().capture_lambda_handler(handler, capture_response=False)
 
 
 @logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """API Gateway (REST, proxy integration) entry point."""
+def _handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_id = _request_id(event, context)
     logger.append_keys(request_id=request_id)
     try:
@@ -95,12 +158,22 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 "the gateway's configuration is not available yet; retry shortly",
                 headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
             ) from None
-        settings = replace(SETTINGS, tenants_by_principal=tenants)
-        response = handle(event, request_id=request_id, settings=settings, store=STORE)
+        response = handle(
+            event,
+            request_id=request_id,
+            settings=replace(SETTINGS, tenants_by_principal=tenants),
+            store=STORE,
+            response_ids=response_ids(),
+        )
     except HttpError as exc:
         logger.info(
             "feedback rejected",
-            extra={"status": exc.status, "error_code": exc.code, "field": exc.field},
+            extra={
+                "status": exc.status,
+                "error_code": exc.code,
+                # A field name comes from the body: never let it drop the line (surrogates).
+                "field": scrub_text(exc.field) if exc.field is not None else None,
+            },
         )
         response = exc.response()
     except Exception:
@@ -114,20 +187,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return response
 
 
-_APPCONFIG: list[Any] = []
-
-
-def _appconfig_client() -> Any:
-    """The ``appconfigdata`` client, created on first use."""
-    if not _APPCONFIG:
-        _APPCONFIG.append(
-            get_session().create_client("appconfigdata", config=APPCONFIG_CLIENT_CONFIG)
-        )
-    return _APPCONFIG[0]
+lambda_handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = _traced(_handler)
+"""API Gateway (REST, proxy integration) entry point."""
 
 
 def handle(
-    event: dict[str, Any], *, request_id: str, settings: FeedbackSettings, store: FeedbackStore
+    event: dict[str, Any],
+    *,
+    request_id: str,
+    settings: FeedbackSettings,
+    store: FeedbackStore,
+    response_ids: ResponseIds,
+    now: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     """Serve one ``POST /v1/feedback``; raises :class:`HttpError` for every refusal."""
     identity = caller_identity(event)
@@ -151,8 +222,15 @@ def handle(
         )
 
     feedback = parse_feedback(event)
-    tracer.put_annotation(key="tenant", value=tenant)
-    tracer.put_annotation(key="rating", value=feedback.rating)
+    max_age = settings.ttl_days * 86_400
+    if not response_ids.verify(feedback.response_id, identity.principal_key, now(), max_age):
+        raise HttpError(
+            404,
+            "UnknownResponse",
+            "response_id: no response with this id was served to this caller in the last "
+            f"{settings.ttl_days} days",
+            field="response_id",
+        )
     try:
         stored = store.put(
             feedback, caller=identity.principal_key, tenant=tenant, request_id=request_id

@@ -8,8 +8,22 @@ newest valid version of it; :func:`validate_gateway_config` checks one, and
 :class:`ConfigError` lists every problem at once (each naming its key, showing the value and
 saying what is allowed): an invalid version is never served.
 
-Other variables: ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required), read once at cold
-start by :func:`load_settings`; a bad one is a deployment bug and fails the cold start loudly.
+Other variables, read once at cold start by :func:`load_settings` (a bad one is a deployment
+bug and fails the cold start loudly, every problem listed at once):
+
+- ``QUOTA_TABLE_NAME`` and ``KILL_SWITCH_PARAMETER`` (required);
+- ``API_INTEGRATION_TIMEOUT_MS``: the API Gateway integration timeout of the function's
+  routes, in ms: 29000 when unset (API Gateway's default; 50 to 29,000 ms, and up to
+  300,000 ms for Regional and private REST APIs after a quota increase -- "Amazon API Gateway
+  integration timeout limit increase beyond 29 seconds", AWS What's New, June 2024). The
+  request deadline stays below it, so the function answers before API Gateway gives up;
+- ``RESPONSE_ID_KEY_ARN`` (required in Lambda): the KMS HMAC key response ids are signed with
+  (see ``gw_common.ResponseIds``); ``RESPONSE_ID_TEST_KEY`` replaces it outside Lambda only;
+- ``TRACING_ENABLED``: ``true`` turns on X-Ray tracing through Powertools' Tracer (imported only
+  then); off when unset;
+- ``QUOTA_DEFER_REFUNDS``: ``false`` applies every quota settlement at once (two store calls per
+  request) instead of piggybacking refunds on the next reservation (see ``gw_quota``); true
+  when unset.
 """
 
 from __future__ import annotations
@@ -22,7 +36,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import LiveConfig, config_source, parse_tenant_registry, show_value
+from gw_common import (
+    LiveConfig,
+    config_source,
+    parse_tenant_registry,
+    response_id_environment_problems,
+    show_value,
+)
 
 __all__ = [
     "BEDROCK",
@@ -125,12 +145,21 @@ class RetryPolicy:
     max_delay_seconds: float
 
 
+DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
+MIN_INTEGRATION_TIMEOUT_MS = 50
+MAX_INTEGRATION_TIMEOUT_MS = 300_000
+DEFAULT_BREAKER_MIN_TENANTS = 2
+
+
 @dataclass(frozen=True)
 class BreakerPolicy:
-    """Circuit breaker per target: opens after N consecutive failures for T seconds."""
+    """Circuit breakers: open after N consecutive failures for T seconds; a target's shared
+    breaker only when the failures came from ``min_tenants`` tenants or more (``breaker.
+    min_tenants``, 2 when absent; 2 to 1000: one tenant alone can never open it)."""
 
     failure_threshold: int
     open_seconds: float
+    min_tenants: int = DEFAULT_BREAKER_MIN_TENANTS
 
 
 @dataclass(frozen=True)
@@ -167,6 +196,9 @@ class Settings:
     config: GatewayConfig
     quota_table_name: str
     kill_switch_parameter: str
+    integration_timeout_ms: int = DEFAULT_INTEGRATION_TIMEOUT_MS
+    tracing: bool = False
+    defer_refunds: bool = True
 
 
 class _Checker:
@@ -537,10 +569,15 @@ def _breaker(check: _Checker, data: Any) -> BreakerPolicy | None:
     if data is None:
         return None
     names = {"failure_threshold", "open_seconds"}
-    obj = check.obj(data, "breaker", names, names)
+    obj = check.obj(data, "breaker", names | {"min_tenants"}, names)
     return BreakerPolicy(
         failure_threshold=check.integer(obj, "failure_threshold", "breaker", 1, 1000),
         open_seconds=check.number(obj, "open_seconds", "breaker", 0, 3600),
+        min_tenants=(
+            check.integer(obj, "min_tenants", "breaker", 2, 1000)
+            if "min_tenants" in obj
+            else DEFAULT_BREAKER_MIN_TENANTS
+        ),
     )
 
 
@@ -566,9 +603,37 @@ def load_settings(environ: Mapping[str, str], config: GatewayConfig | None = Non
     parameter = environ.get("KILL_SWITCH_PARAMETER", "")
     if not re.fullmatch(r"/?[a-zA-Z0-9_.\-/]{1,1011}", parameter):
         problems.append(f"KILL_SWITCH_PARAMETER: got {parameter!r}; must be an SSM parameter name")
+    integration = environ.get("API_INTEGRATION_TIMEOUT_MS")
+    integration_ms = DEFAULT_INTEGRATION_TIMEOUT_MS
+    if integration is not None:
+        if (
+            re.fullmatch(r"[0-9]{1,6}", integration)
+            and MIN_INTEGRATION_TIMEOUT_MS <= int(integration) <= MAX_INTEGRATION_TIMEOUT_MS
+        ):
+            integration_ms = int(integration)
+        else:
+            problems.append(
+                f"API_INTEGRATION_TIMEOUT_MS: got {show_value(integration)}; must be whole "
+                f"milliseconds from {MIN_INTEGRATION_TIMEOUT_MS} to {MAX_INTEGRATION_TIMEOUT_MS} "
+                f"(unset means {DEFAULT_INTEGRATION_TIMEOUT_MS})"
+            )
+    flags: dict[str, bool] = {}
+    for name, default in (("TRACING_ENABLED", False), ("QUOTA_DEFER_REFUNDS", True)):
+        raw = environ.get(name, str(default).lower()).strip().lower()
+        if raw not in ("true", "false"):
+            problems.append(f"{name}: got {show_value(raw)}; must be true or false")
+        flags[name] = raw == "true"
+    problems.extend(response_id_environment_problems(environ))
     if problems or config is None:
         raise ConfigError(problems)
-    return Settings(config=config, quota_table_name=table, kill_switch_parameter=parameter)
+    return Settings(
+        config=config,
+        quota_table_name=table,
+        kill_switch_parameter=parameter,
+        integration_timeout_ms=integration_ms,
+        tracing=flags["TRACING_ENABLED"],
+        defer_refunds=flags["QUOTA_DEFER_REFUNDS"],
+    )
 
 
 def live_config(

@@ -12,30 +12,52 @@ A chat request goes through, in order:
 2. the body: a 400 naming the field for anything malformed (see ``gw_request``);
 3. the model alias: the requested one or the tenant's default; 403 listing the tenant's aliases
    if it is not one of them;
-4. the kill switch (SSM parameter ``on``): 503 ``ServiceDisabled`` with ``Retry-After``;
-5. the quota: one conditional DynamoDB update reserves the estimated tokens; 429
-   ``QuotaExceeded`` with the reset time and ``Retry-After``;
+4. the kill switch (SSM parameter ``on``, cached ``KILL_SWITCH_MAX_AGE_SECONDS``; a failed read
+   keeps the last value for up to ``KILL_SWITCH_MAX_STALE_SECONDS`` and is not retried for
+   ``KILL_SWITCH_ERROR_BACKOFF_SECONDS``; never read at all: serve): 503 ``ServiceDisabled``;
+5. the quota: one conditional DynamoDB update reserves an upper bound of the request's tokens,
+   with ``max_tokens`` capped to what remains (the response says so); 429 ``QuotaExceeded``
+   with the reset time and ``Retry-After`` only when nothing fits (see ``gw_quota``);
 6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail, or
    ``ApplyGuardrail`` (input) -> SageMaker ``InvokeEndpoint`` -> ``ApplyGuardrail`` (output).
    Throttling is retried with backoff and full jitter; timeouts and failures feed the target's
-   circuit breaker; while the breaker is open, or while an inference component wakes from zero,
-   the alias's ``fallback`` serves (one hop, only if the tenant may use it), else 503 with
-   ``Retry-After``;
-7. the quota reservation is settled with the tokens actually used (refunded on failure).
+   circuit breakers (the tenant's own and the target's shared one, see ``gw_breaker``); while
+   a breaker is open, or while an inference component wakes from zero, the alias's
+   ``fallback`` serves (one hop, only if the tenant may use it), else 503 with ``Retry-After``;
+7. the quota reservation is settled with the tokens the model reported (also when a later
+   step, such as the output guardrail, failed); a timed-out model call is charged its input
+   bound; anything else that failed is refunded. Refunds ride on the next reservation of the
+   same tenant-month item (one store call per request, see ``gw_quota``).
+
+**One deadline per request**, fixed on the handler's first line: the smallest of the config's
+``timeouts.deadline_seconds``, the API's integration timeout (``API_INTEGRATION_TIMEOUT_MS``,
+less the time the cold start already spent) and the function's remaining time, each less
+:data:`DEADLINE_MARGIN_SECONDS` (kept to answer). Every outbound call -- the kill-switch read,
+the quota reservation, ``Converse``, ``ApplyGuardrail``, ``InvokeEndpoint``, the fallback -- gets
+a read timeout no longer than what is left of it (clients are chosen by timeout, see
+``invoke_app``), retries and the fallback start only inside it, and when it is spent the caller
+gets a 504 ``GatewayTimeout`` JSON error from the function, before API Gateway would give up.
+A read timeout bounds each wait for bytes: ``Converse``, ``ApplyGuardrail`` and
+``InvokeEndpoint`` answer in one piece, so it bounds the whole call; the read timeout leaves
+room for the client's connect timeout (:func:`read_timeout_for`), so connect + read fit in what
+is left.
 
 ``GET /v1/models`` lists the caller tenant's aliases; it costs nothing, so the kill switch does
 not apply to it.
 
 Logs carry ids, sizes, token counts, status and latency; prompt and completion text only for a
-tenant with ``log_content``, and then masked. Nothing a caller can send ends in a 500: those
-are reserved for bugs, and say only the request id.
+tenant with ``log_content``, and then masked; every logged string has unpaired surrogates
+replaced, so a line is never dropped for its encoding. Nothing a caller can send ends in a 500:
+those are reserved for bugs, and say only the request id.
+
+Every answer carries a ``response_id`` signed for the calling principal (see
+``gw_common.ResponseIds``): the feedback function accepts feedback only on those.
 """
 
 from __future__ import annotations
 
 import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -44,10 +66,12 @@ from typing import Any
 from gw_breaker import OPEN, BreakerRegistry
 from gw_common import (
     HttpError,
+    ResponseIds,
     caller_identity,
     error_response,
     json_response,
     parse_json_body,
+    scrub_text,
 )
 from gw_config import BEDROCK, GatewayConfig, ModelTarget, Settings, Tenant
 from gw_masking import mask
@@ -65,7 +89,14 @@ from gw_metrics import (
     Dimensions,
     MetricsRecorder,
 )
-from gw_quota import QuotaExceeded, Reservation, TokenQuota, iso, seconds_until
+from gw_quota import (
+    QuotaExceeded,
+    QuotaUnavailable,
+    Reservation,
+    TokenQuota,
+    iso,
+    seconds_until,
+)
 from gw_request import FEATURE_NONE, ChatRequest, feature_dimension, parse_chat_request
 from gw_retry import DeadlineExceeded, call_with_retry
 from gw_targets import (
@@ -73,6 +104,7 @@ from gw_targets import (
     GUARDRAIL_INTERVENED,
     REJECTED,
     THROTTLED,
+    TIMEOUT,
     UNEXPECTED,
     WAKING,
     Completion,
@@ -84,12 +116,20 @@ from gw_targets import (
 )
 
 __all__ = [
+    "DEADLINE_MARGIN_SECONDS",
+    "KILL_SWITCH_ERROR_BACKOFF_SECONDS",
+    "KILL_SWITCH_MAX_AGE_SECONDS",
+    "KILL_SWITCH_MAX_STALE_SECONDS",
     "KILL_SWITCH_RETRY_AFTER_SECONDS",
+    "PLATFORM_CONNECT_TIMEOUT_SECONDS",
+    "PLATFORM_READ_TIMEOUT_SECONDS",
     "UNAVAILABLE_RETRY_AFTER_SECONDS",
     "WAKING_RETRY_AFTER_SECONDS",
+    "KillSwitchCache",
     "Runtime",
     "handle",
     "kill_switch_engaged",
+    "read_timeout_for",
 ]
 
 KILL_SWITCH_RETRY_AFTER_SECONDS = 300
@@ -98,8 +138,23 @@ WAKING_RETRY_AFTER_SECONDS = 60
 """``Retry-After`` while an inference component scales out from zero (takes minutes)."""
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 """``Retry-After`` after a failed call that did not open the breaker."""
-DEADLINE_SAFETY_SECONDS = 1.0
-"""Time kept back from the Lambda timeout to answer (and settle the quota) after a deadline."""
+DEADLINE_MARGIN_SECONDS = 1.0
+"""Time kept back from the Lambda timeout and the API's integration timeout to answer (and
+settle the quota) once the deadline has passed."""
+MIN_CALL_SECONDS = 0.1
+"""No outbound call is started with less than this left of the deadline."""
+PLATFORM_READ_TIMEOUT_SECONDS = 3.0
+"""Read timeout of a kill-switch read or quota update when more than that is left."""
+PLATFORM_CONNECT_TIMEOUT_SECONDS = 1.0
+"""Connect timeout of the DynamoDB, SSM and KMS clients (less for short read timeouts)."""
+SETTLE_TIMEOUT_SECONDS = 0.5
+"""Read timeout of a synchronous settlement (a charge), spent from the margin if need be."""
+KILL_SWITCH_MAX_AGE_SECONDS = 10.0
+"""How long a kill-switch value read from SSM is used before it is read again."""
+KILL_SWITCH_ERROR_BACKOFF_SECONDS = 10.0
+"""After a failed kill-switch read, how long no request tries SSM again."""
+KILL_SWITCH_MAX_STALE_SECONDS = 300.0
+"""How long the last value read is used while SSM keeps failing; after that, serve (fail open)."""
 
 _UNKNOWN = "unknown"
 _ROUTES = {("POST", "/v1/chat"): "chat", ("GET", "/v1/models"): "models"}
@@ -110,27 +165,70 @@ def _utcnow() -> datetime:
 
 
 def _uuid() -> str:
+    import uuid  # imported on first use: a request id is only generated when API Gateway's
+    # is missing, and the module costs ~10 ms of cold start
+
     return str(uuid.uuid4())
+
+
+class KillSwitchCache:
+    """The last kill-switch value, stale-while-error.
+
+    A value read from SSM is used for :data:`KILL_SWITCH_MAX_AGE_SECONDS`. A failed read is
+    not retried for :data:`KILL_SWITCH_ERROR_BACKOFF_SECONDS` (so a failing SSM costs one call
+    per environment per backoff, not one per request); meanwhile the last value read is used
+    while it is younger than :data:`KILL_SWITCH_MAX_STALE_SECONDS`, and after that (or when
+    nothing was ever read) the gateway serves: the switch is a cost control, and an SSM outage
+    must not take every product down.
+    """
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+        self.read_at = 0.0
+        self.failed_at: float | None = None
+
+    def current(self, now: float, read: Callable[[], str]) -> tuple[str | None, Exception | None]:
+        """The value to act on (None: unknown, serve) and the read error, if one happened."""
+        if self.value is not None and now - self.read_at < KILL_SWITCH_MAX_AGE_SECONDS:
+            return self.value, None
+        if self.failed_at is not None and now - self.failed_at < KILL_SWITCH_ERROR_BACKOFF_SECONDS:
+            return self._stale(now), None
+        try:
+            value = read()
+        except Exception as exc:
+            self.failed_at = now
+            return self._stale(now), exc
+        self.value, self.read_at, self.failed_at = str(value), now, None
+        return self.value, None
+
+    def _stale(self, now: float) -> str | None:
+        if self.value is not None and now - self.read_at <= KILL_SWITCH_MAX_STALE_SECONDS:
+            return self.value
+        return None
 
 
 @dataclass
 class Runtime:
-    """Everything the gateway talks to, injected. Clients are zero-argument providers so the
-    real ones are created lazily, once."""
+    """Everything the gateway talks to, injected. Clients are providers taking the read
+    timeout (seconds) the call may use, so the real ones are created lazily, once per timeout
+    bucket (see ``invoke_app``)."""
 
     settings: Settings
-    bedrock: Callable[[], Any]
-    sagemaker: Callable[[], Any]
+    bedrock: Callable[[float], Any]
+    sagemaker: Callable[[float], Any]
     quota: TokenQuota
-    kill_switch: Callable[[], str]
+    kill_switch: Callable[[float], str]
     breakers: BreakerRegistry
     logger: Any
     emit_metrics: Callable[[MetricsRecorder], None]
+    response_ids: ResponseIds
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = _utcnow
+    epoch: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     uniform: Callable[[float, float], float] = random.uniform
     new_id: Callable[[], str] = _uuid
+    kill_switch_cache: KillSwitchCache = field(default_factory=KillSwitchCache)
 
     @property
     def config(self) -> GatewayConfig:
@@ -147,13 +245,22 @@ class _TargetUnavailable(Exception):
         self.retry_after = retry_after
 
 
+class _DeadlineSpent(Exception):
+    """The request's deadline passed before (or while) a call could complete."""
+
+
 @dataclass
 class _RequestState:
     """What one request has learned so far (for the log line and the metrics)."""
 
     request_id: str
     started: float
+    deadline: float = 0.0
     recorder: MetricsRecorder = field(default_factory=MetricsRecorder)
+    principal: str = ""
+    model_timed_out: bool = False
+    model_used_tokens: int | None = None
+    last_call_cut: bool = False
     tenant: Tenant | None = None
     feature: str = FEATURE_NONE
     model: str = "none"
@@ -165,16 +272,26 @@ class _RequestState:
 
 
 def handle(
-    event: dict[str, Any], runtime: Runtime, *, remaining_millis: int | None = None
+    event: dict[str, Any],
+    runtime: Runtime,
+    *,
+    remaining_millis: int | None = None,
+    spent_before_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    """Answer one API Gateway proxy event. Never raises."""
+    """Answer one API Gateway proxy event. Never raises.
+
+    ``remaining_millis``: the function's remaining time; ``spent_before_seconds``: time API
+    Gateway's integration timeout already ran before this call (the cold start's init phase).
+    """
+    started = runtime.clock()
     if not isinstance(event, dict):
         event = {}
     request_id = _request_id(event, runtime)
-    state = _RequestState(request_id=request_id, started=runtime.clock())
+    state = _RequestState(request_id=request_id, started=started)
+    state.deadline = started + _budget(runtime, remaining_millis, spent_before_seconds)
     route = _route(event)
     try:
-        response = _dispatch(event, route, runtime, state, remaining_millis)
+        response = _dispatch(event, route, runtime, state)
     except HttpError as exc:
         response = exc.response()
         state.log["error_code"] = exc.code
@@ -193,6 +310,48 @@ def handle(
     response["headers"]["X-Request-Id"] = request_id
     _finish(route, response, runtime, state)
     return response
+
+
+def _budget(runtime: Runtime, remaining_millis: int | None, spent_before_seconds: float) -> float:
+    """Seconds this request may spend before answering (see the module documentation)."""
+    budget = min(
+        runtime.config.timeouts.deadline_seconds,
+        runtime.settings.integration_timeout_ms / 1000
+        - max(0.0, spent_before_seconds)
+        - DEADLINE_MARGIN_SECONDS,
+    )
+    if remaining_millis is not None:
+        budget = min(budget, remaining_millis / 1000 - DEADLINE_MARGIN_SECONDS)
+    return max(0.0, budget)
+
+
+def read_timeout_for(left: float, read_cap: float, connect_cap: float) -> float:
+    """The read timeout of a call that must end within ``left`` seconds: ``read_cap``, or less
+    so that a connect (at most ``min(connect_cap, left / 4)``; clients by timeout never connect
+    longer than a quarter of their read timeout, see ``invoke_app.ClientsByTimeout``) plus the
+    read still fit in ``left``."""
+    return min(read_cap, left - min(connect_cap, left / 4))
+
+
+def _left(runtime: Runtime, state: _RequestState, cap: float) -> float:
+    """The read timeout of the next platform call (SSM, DynamoDB): at most ``cap``, and with its
+    connect, at most what is left; raises :class:`_DeadlineSpent` when less than
+    :data:`MIN_CALL_SECONDS` is left."""
+    left = state.deadline - runtime.clock()
+    if left < MIN_CALL_SECONDS:
+        raise _DeadlineSpent()
+    return read_timeout_for(left, cap, PLATFORM_CONNECT_TIMEOUT_SECONDS)
+
+
+def _deadline_error(runtime: Runtime, state: _RequestState) -> HttpError:
+    budget = round(state.deadline - state.started, 1)
+    return HttpError(
+        504,
+        "GatewayTimeout",
+        f"the request could not be completed within its deadline of {budget} s; retry, "
+        "perhaps with a smaller max_tokens",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _request_id(event: dict[str, Any], runtime: Runtime) -> str:
@@ -219,7 +378,6 @@ def _dispatch(
     route: str | None,
     runtime: Runtime,
     state: _RequestState,
-    remaining_millis: int | None,
 ) -> dict[str, Any]:
     identity = caller_identity(event)
     if identity is None:
@@ -232,11 +390,15 @@ def _dispatch(
             f"principal {identity.principal_key} is not registered with any tenant of the gateway",
         )
     state.tenant = tenant
+    state.principal = identity.principal_key
     state.log["principal"] = identity.principal_key
     if route == "models":
         return _list_models(tenant, runtime.config)
     if route == "chat":
-        return _chat(event, tenant, runtime, state, remaining_millis)
+        try:
+            return _chat(event, tenant, runtime, state)
+        except _DeadlineSpent:
+            raise _deadline_error(runtime, state) from None
     method, path = event.get("httpMethod"), event.get("path")
     if any(p == path for (_, p) in _ROUTES):
         raise HttpError(
@@ -259,7 +421,6 @@ def _chat(
     tenant: Tenant,
     runtime: Runtime,
     state: _RequestState,
-    remaining_millis: int | None,
 ) -> dict[str, Any]:
     config = runtime.config
     body = parse_json_body(event, max_bytes=config.limits.max_body_bytes)
@@ -281,7 +442,7 @@ def _chat(
             f"allowed: {', '.join(tenant.aliases)}",
             field="model",
         )
-    if kill_switch_engaged(runtime):
+    if kill_switch_engaged(runtime, state):
         raise HttpError(
             503,
             "ServiceDisabled",
@@ -289,28 +450,75 @@ def _chat(
             headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
         )
     reservation = _reserve(request, tenant, runtime, state)
+    if reservation.capped:
+        request = replace(request, max_tokens=reservation.output_tokens)
+        state.log["max_tokens_capped_to"] = reservation.output_tokens
+    settle_timeout = SETTLE_TIMEOUT_SECONDS
+    # What a timed-out model call is charged: its input bound (the model may have run).
+    timed_out_charge = request.input_token_bound
     try:
-        served, completion = _serve(request, alias, tenant, runtime, state, remaining_millis)
+        served, completion = _serve(request, alias, tenant, runtime, state)
     except BaseException:
-        _quota_safely(runtime, state, "refund", lambda: runtime.quota.refund(reservation))
+        # Settled whatever failed: with what a model that answered reported (e.g. the output
+        # guardrail then failed), else the input bound after a timeout, else nothing.
+        if state.model_used_tokens is not None:
+            used_before = state.model_used_tokens + (
+                timed_out_charge if state.model_timed_out else 0
+            )
+            _quota_safely(
+                runtime,
+                state,
+                "settle",
+                lambda: runtime.quota.settle(reservation, used_before, timeout=settle_timeout),
+            )
+        elif state.model_timed_out:
+            _quota_safely(
+                runtime,
+                state,
+                "charge",
+                lambda: runtime.quota.charge_input(reservation, timeout=settle_timeout),
+            )
+        else:
+            _quota_safely(
+                runtime,
+                state,
+                "refund",
+                lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
+            )
         raise
     used = completion.input_tokens + completion.output_tokens
-    _quota_safely(runtime, state, "settle", lambda: runtime.quota.settle(reservation, used))
-    return _chat_response(request, alias, served, completion, runtime, state)
+    if state.model_timed_out:
+        # A fallback served after the first model timed out: that one is charged its input
+        # bound too (the one case where usage can pass the reservation, by one input bound).
+        used += timed_out_charge
+    _quota_safely(
+        runtime,
+        state,
+        "settle",
+        lambda: runtime.quota.settle(reservation, used, timeout=settle_timeout),
+    )
+    return _chat_response(request, alias, served, completion, runtime, state, reservation)
 
 
-def kill_switch_engaged(runtime: Runtime) -> bool:
-    """True when the kill-switch parameter reads ``on``.
+def kill_switch_engaged(runtime: Runtime, state: _RequestState | None = None) -> bool:
+    """True when the kill-switch parameter reads ``on`` (see :class:`KillSwitchCache`).
 
     Fails OPEN: if the parameter cannot be read, the gateway keeps serving (and logs it) -- the
     switch is a cost control, and an SSM hiccup must not take every product down.
     """
-    try:
-        value = runtime.kill_switch()
-    except Exception as exc:
+
+    timeout = PLATFORM_READ_TIMEOUT_SECONDS
+    if state is not None:
+        timeout = _left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS)
+    value, error = runtime.kill_switch_cache.current(
+        runtime.clock(), lambda: runtime.kill_switch(timeout)
+    )
+    if error is not None:
         runtime.logger.warning(
-            "kill switch unreadable; serving", extra={"error_type": type(exc).__name__}
+            "kill switch unreadable; serving with the last value read, if any",
+            extra={"error_type": type(error).__name__, "last_value": str(value)[:16]},
         )
+    if value is None:
         return False
     normalized = str(value).strip().lower()
     if normalized not in ("on", "off"):
@@ -325,23 +533,40 @@ def _reserve(
 ) -> Reservation:
     now = runtime.now()
     try:
-        reservation = runtime.quota.reserve(
-            tenant.id, request.estimated_tokens, tenant.monthly_token_quota, now
+        reservation = call_with_retry(
+            lambda: runtime.quota.reserve(
+                tenant.id,
+                request.input_token_bound,
+                request.max_tokens,
+                tenant.monthly_token_quota,
+                now,
+                timeout=_left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS),
+            ),
+            policy=runtime.config.retry,
+            deadline=state.deadline,
+            is_retryable=lambda exc: isinstance(exc, QuotaUnavailable) and exc.retryable,
+            clock=runtime.clock,
+            sleep=runtime.sleep,
+            uniform=runtime.uniform,
         )
+    except (DeadlineExceeded, _DeadlineSpent):
+        raise _DeadlineSpent() from None
     except QuotaExceeded as exc:
         state.recorder.add(QUOTA_REJECTIONS, 1, state.dims())
         raise HttpError(
             429,
             "QuotaExceeded",
             f"tenant {tenant.id} has used its monthly token quota "
-            f"({tenant.monthly_token_quota} tokens; this request needs up to "
-            f"{request.estimated_tokens}); it resets at {iso(exc.resets_at)}",
+            f"({tenant.monthly_token_quota} tokens; this request needs at least "
+            f"{exc.requested}: its input and one output token); it resets at "
+            f"{iso(exc.resets_at)}",
             headers={"Retry-After": str(seconds_until(exc.resets_at, now))},
         ) from None
     except Exception as exc:
+        reason = exc.reason if isinstance(exc, QuotaUnavailable) else type(exc).__name__
         runtime.logger.error(
             "quota store unavailable",
-            extra={"request_id": state.request_id, "error_type": type(exc).__name__},
+            extra={"request_id": state.request_id, "error_type": reason},
         )
         raise HttpError(
             503,
@@ -372,14 +597,11 @@ def _serve(
     tenant: Tenant,
     runtime: Runtime,
     state: _RequestState,
-    remaining_millis: int | None,
 ) -> tuple[str, Completion]:
-    """The model that served and its completion: the alias, or its fallback when unavailable."""
+    """The model that served and its completion: the alias, or its fallback when unavailable
+    (tried only inside the same deadline); 504 when the deadline ran out."""
     config = runtime.config
-    budget = config.timeouts.deadline_seconds
-    if remaining_millis is not None:
-        budget = min(budget, remaining_millis / 1000 - DEADLINE_SAFETY_SECONDS)
-    deadline = runtime.clock() + budget
+    deadline = state.deadline
     target = config.models[alias]
     try:
         return alias, _call_target(target, request, tenant, runtime, state, deadline)
@@ -387,6 +609,8 @@ def _serve(
         fallback = target.fallback
         state.log["unavailable_reason"] = unavailable.reason
         if fallback is None or fallback not in tenant.aliases:
+            if unavailable.reason == "deadline":
+                raise _deadline_error(runtime, state) from None
             raise _unavailable_error(unavailable) from None
         state.recorder.add(FALLBACKS, 1, state.dims(alias))
         state.log["fallback_reason"] = unavailable.reason
@@ -395,6 +619,8 @@ def _serve(
                 config.models[fallback], request, tenant, runtime, state, deadline
             )
         except _TargetUnavailable as second:
+            if second.reason == "deadline":
+                raise _deadline_error(runtime, state) from None
             raise _unavailable_error(
                 unavailable, retry_after=min(unavailable.retry_after, second.retry_after)
             ) from None
@@ -436,32 +662,38 @@ def _call_target(
     throttling that outlasted the retries) or release (no verdict: waking from zero, deadline
     already spent, guardrail trouble, or a bug in this code).
     """
-    breaker = runtime.breakers.for_target(target.alias)
+    breaker = runtime.breakers.for_call(tenant.id, target.alias)
     if not breaker.allow():
         raise _TargetUnavailable(target.alias, "breaker_open", breaker.retry_after_seconds())
     verdict_given = False
     try:
-        if target.kind != BEDROCK and _guardrail(
-            runtime, state, deadline, "INPUT", _texts(request)
-        ):
+        if target.kind != BEDROCK and _guardrail(runtime, state, "INPUT", _texts(request)):
             return Completion(runtime.config.blocked_message, "guardrail_intervened", 0, 0, True)
         started = runtime.clock()
         try:
             completion = _with_retry(
-                lambda: _invoke(target, request, tenant, runtime, state),
+                lambda: _invoke(target, request, tenant, runtime, state, deadline),
                 target.kind,
                 target.alias,
                 runtime,
                 state,
                 deadline,
             )
-        except DeadlineExceeded:
+        except (DeadlineExceeded, _DeadlineSpent):
             raise _TargetUnavailable(
                 target.alias, "deadline", UNAVAILABLE_RETRY_AFTER_SECONDS
             ) from None
         except Exception as exc:
             kind = classify_error(exc, target.kind)
             state.log.setdefault("model_errors", []).append(f"{target.alias}:{kind}")
+            if kind == TIMEOUT:
+                state.model_timed_out = True
+                if state.last_call_cut:
+                    # Cut by the request's deadline, not by the model's own read timeout: no
+                    # verdict on the model's health.
+                    raise _TargetUnavailable(
+                        target.alias, "deadline", UNAVAILABLE_RETRY_AFTER_SECONDS
+                    ) from None
             if kind == WAKING:
                 raise _TargetUnavailable(target.alias, WAKING, WAKING_RETRY_AFTER_SECONDS) from None
             if kind == UNEXPECTED:
@@ -476,7 +708,7 @@ def _call_target(
                     field="messages",
                 ) from None
             verdict_given = True
-            if breaker.record_failure():
+            if breaker.record_failure(kind):
                 state.recorder.add(BREAKER_OPENS, 1, state.dims(target.alias))
                 runtime.logger.warning(
                     "circuit breaker opened",
@@ -490,12 +722,11 @@ def _call_target(
             raise _TargetUnavailable(target.alias, kind, retry_after) from None
         breaker.record_success()
         verdict_given = True
+        state.model_used_tokens = completion.input_tokens + completion.output_tokens
         latency_ms = (runtime.clock() - started) * 1000
         state.recorder.add(LATENCY, latency_ms, state.dims(target.alias))
         state.log["model_latency_ms"] = round(latency_ms, 1)
-        if target.kind != BEDROCK and _guardrail(
-            runtime, state, deadline, "OUTPUT", [completion.text]
-        ):
+        if target.kind != BEDROCK and _guardrail(runtime, state, "OUTPUT", [completion.text]):
             completion = replace(
                 completion, stop_reason="guardrail_intervened", guardrail_intervened=True
             )
@@ -505,19 +736,33 @@ def _call_target(
             breaker.release()
 
 
+def _call_timeout(runtime: Runtime, state: _RequestState, deadline: float) -> float:
+    """The read timeout of the next model call: the configured one, or less when less is left
+    (``state.last_call_cut`` remembers which, to tell a deadline from a slow model)."""
+    timeouts = runtime.config.timeouts
+    left = deadline - runtime.clock()
+    if left < MIN_CALL_SECONDS:
+        raise _DeadlineSpent()
+    read = read_timeout_for(left, timeouts.read_seconds, timeouts.connect_seconds)
+    state.last_call_cut = read < timeouts.read_seconds
+    return read
+
+
 def _invoke(
     target: ModelTarget,
     request: ChatRequest,
     tenant: Tenant,
     runtime: Runtime,
     state: _RequestState,
+    deadline: float,
 ) -> Completion:
+    timeout = _call_timeout(runtime, state, deadline)
     if target.kind == BEDROCK:
         metadata = {"tenant": tenant.id, "feature": state.feature, "request_id": state.request_id}
         return bedrock_converse(
-            runtime.bedrock(), target, request, runtime.config.guardrail, metadata
+            runtime.bedrock(timeout), target, request, runtime.config.guardrail, metadata
         )
-    return sagemaker_chat(runtime.sagemaker(), target, request)
+    return sagemaker_chat(runtime.sagemaker(timeout), target, request)
 
 
 def _with_retry(
@@ -549,22 +794,30 @@ def _texts(request: ChatRequest) -> list[str]:
     return texts + [m.content for m in request.messages]
 
 
-def _guardrail(
-    runtime: Runtime, state: _RequestState, deadline: float, source: str, texts: list[str]
-) -> bool:
-    """``ApplyGuardrail`` with retries; fails CLOSED (503) -- unguarded text is never served."""
+def _guardrail(runtime: Runtime, state: _RequestState, source: str, texts: list[str]) -> bool:
+    """``ApplyGuardrail`` with retries; fails CLOSED (503, or 504 once the deadline is spent) --
+    unguarded text is never served."""
     guardrail = runtime.config.guardrail
     try:
         return call_with_retry(
-            lambda: apply_guardrail(runtime.bedrock(), guardrail, source, texts),
+            lambda: apply_guardrail(
+                runtime.bedrock(_call_timeout(runtime, state, state.deadline)),
+                guardrail,
+                source,
+                texts,
+            ),
             policy=runtime.config.retry,
-            deadline=deadline,
+            deadline=state.deadline,
             is_retryable=lambda exc: classify_error(exc, BEDROCK) in (THROTTLED, CONNECTION),
             clock=runtime.clock,
             sleep=runtime.sleep,
             uniform=runtime.uniform,
         )
+    except (DeadlineExceeded, _DeadlineSpent):
+        raise _DeadlineSpent() from None
     except Exception as exc:
+        if classify_error(exc, BEDROCK) == TIMEOUT and state.last_call_cut:
+            raise _DeadlineSpent() from None
         runtime.logger.error(
             "guardrail unavailable",
             extra={
@@ -589,6 +842,7 @@ def _chat_response(
     completion: Completion,
     runtime: Runtime,
     state: _RequestState,
+    reservation: Reservation,
 ) -> dict[str, Any]:
     config = runtime.config
     dims = state.dims(served)
@@ -598,7 +852,7 @@ def _chat_response(
     if intervened:
         state.recorder.add(GUARDRAIL_INTERVENTIONS, 1, dims)
     text = config.blocked_message if intervened else completion.text
-    response_id = runtime.new_id()
+    response_id = runtime.response_ids.issue(state.principal, runtime.epoch())
     state.log.update(
         response_id=response_id,
         served_model=served,
@@ -619,6 +873,8 @@ def _chat_response(
         "fallback": served != requested,
         "output": {"role": "assistant", "content": text},
         "stop_reason": completion.stop_reason,
+        "max_tokens": request.max_tokens,
+        "max_tokens_capped": reservation.capped,
         "usage": {
             "input_tokens": completion.input_tokens,
             "output_tokens": completion.output_tokens,
@@ -641,22 +897,45 @@ def _finish(
     # The kill switch is a deliberate 503 (the cost controls flipped it), not a fault.
     if status >= 500 and state.log.get("error_code") != "ServiceDisabled":
         state.recorder.add(ERRORS, 1, state.dims())
+    _flush_stale_refunds(runtime, state)
     latency_ms = round((runtime.clock() - state.started) * 1000, 1)
-    runtime.logger.info(
-        "request served",
-        extra={
-            "request_id": state.request_id,
-            "route": route or "unknown",
-            "status": status,
-            "tenant": state.tenant.id if state.tenant else _UNKNOWN,
-            "feature": state.feature,
-            "model": state.model,
-            "latency_ms": latency_ms,
-            "response_bytes": len(response.get("body") or ""),
-            **state.log,
-        },
-    )
+    fields = {
+        "request_id": state.request_id,
+        "route": route or "unknown",
+        "status": status,
+        "tenant": state.tenant.id if state.tenant else _UNKNOWN,
+        "feature": state.feature,
+        "model": state.model,
+        "latency_ms": latency_ms,
+        "response_bytes": len(response.get("body") or ""),
+        **state.log,
+    }
+    runtime.logger.info("request served", extra={k: _loggable(v) for k, v in fields.items()})
     try:
         runtime.emit_metrics(state.recorder)
     except Exception as exc:
         runtime.logger.error("metrics not emitted", extra={"error_type": type(exc).__name__})
+
+
+def _loggable(value: Any) -> Any:
+    """``value`` with unpaired surrogates replaced in every string (a log line must encode)."""
+    if isinstance(value, str):
+        return scrub_text(value)
+    if isinstance(value, list):
+        return [_loggable(item) for item in value]
+    return value
+
+
+def _flush_stale_refunds(runtime: Runtime, state: _RequestState) -> None:
+    """Apply deferred quota refunds that waited too long for a reservation of their item (at
+    most one store call per item, only when some are stale and the margin allows it)."""
+    try:
+        if runtime.quota.has_stale():
+            runtime.quota.flush(
+                older_than=runtime.quota.max_defer_seconds, timeout=SETTLE_TIMEOUT_SECONDS
+            )
+    except Exception as exc:
+        runtime.logger.error(
+            "quota refunds not flushed",
+            extra={"request_id": state.request_id, "error_type": type(exc).__name__},
+        )

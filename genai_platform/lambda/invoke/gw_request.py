@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gw_common import BadRequest
+from gw_common import BadRequest, has_lone_surrogate, json_type_name
 from gw_config import Limits
 
 __all__ = [
     "DEFAULT_MAX_TOKENS",
     "FEATURE_NONE",
     "FEATURE_OTHER",
+    "TEMPLATE_TOKENS_PER_MESSAGE",
     "ChatMessage",
     "ChatRequest",
     "feature_dimension",
@@ -29,6 +30,11 @@ __all__ = [
 DEFAULT_MAX_TOKENS = 1024
 """``max_tokens`` when the body has none (capped at ``limits.max_output_tokens``)."""
 
+TEMPLATE_TOKENS_PER_MESSAGE = 16
+"""Tokens counted per message (and once for the system prompt and the reply) on top of its
+text, for the role markers and separators a model's chat template adds. Not published by the
+providers: a deliberately generous allowance (chat templates add a handful per turn)."""
+
 FEATURE_OTHER = "other"
 FEATURE_NONE = "none"
 
@@ -36,6 +42,7 @@ _ROLES = ("user", "assistant")
 _FIELDS = ("messages", "system", "max_tokens", "temperature", "model", "feature")
 _MESSAGE_FIELDS = ("role", "content")
 _TAG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_SURROGATE = "contains an unpaired surrogate (U+D800-U+DFFF); send valid Unicode"
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,30 @@ class ChatRequest:
         return sum(len(m.content) for m in self.messages) + len(self.system or "")
 
     @property
+    def input_bytes(self) -> int:
+        """UTF-8 bytes of prompt text (messages and system prompt)."""
+        return sum(len(m.content.encode("utf-8")) for m in self.messages) + len(
+            (self.system or "").encode("utf-8")
+        )
+
+    @property
+    def input_token_bound(self) -> int:
+        """An upper bound of the input tokens this request can be billed.
+
+        Every tokenizer of the supported models (byte-level BPE, or SentencePiece with byte
+        fallback) emits tokens that each cover at least one byte of UTF-8 input, so a text
+        never has more tokens than bytes, whatever its script (CJK characters are 3 bytes and
+        at most 3 tokens; ``chars / 4`` under-counts them). :data:`TEMPLATE_TOKENS_PER_MESSAGE`
+        is added per message, for the system prompt and for the reply's preamble.
+        """
+        turns = len(self.messages) + (1 if self.system else 0) + 1
+        return self.input_bytes + TEMPLATE_TOKENS_PER_MESSAGE * turns
+
+    @property
     def estimated_tokens(self) -> int:
-        """What to reserve against the quota: ~4 characters per input token + ``max_tokens``."""
-        return math.ceil(self.input_chars / 4) + self.max_tokens
+        """What to reserve against the quota: :attr:`input_token_bound` + ``max_tokens``, an
+        upper bound of what the request can consume."""
+        return self.input_token_bound + self.max_tokens
 
 
 def parse_chat_request(body: dict[str, Any], limits: Limits) -> ChatRequest:
@@ -91,32 +119,20 @@ def _reject_unknown(obj: dict[str, Any], allowed: tuple[str, ...], *, prefix: st
     unknown = sorted(key for key in obj if key not in allowed)
     if unknown:
         names = ", ".join(repr(key[:64]) for key in unknown[:5])
+        name = unknown[0][:64]
+        # An empty key is named by the object that holds it.
         raise BadRequest(
-            f"{prefix}{unknown[0][:64]}",
+            f"{prefix}{name}" if name else (prefix.rstrip(".") or "body"),
             f"unknown field(s) {names}; allowed: {', '.join(allowed)}",
         )
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _messages(body: dict[str, Any], limits: Limits) -> tuple[ChatMessage, ...]:
     if "messages" not in body:
-        raise BadRequest("messages", "is required: a list of {role, content} objects")
+        raise BadRequest("messages", "is required: an array of {role, content} objects")
     raw = body["messages"]
     if not isinstance(raw, list):
-        raise BadRequest("messages", f"must be an array, not {_type_name(raw)}")
+        raise BadRequest("messages", f"must be an array, not {json_type_name(raw)}")
     if not raw:
         raise BadRequest("messages", "must contain at least one message")
     if len(raw) > limits.max_messages:
@@ -128,18 +144,20 @@ def _messages(body: dict[str, Any], limits: Limits) -> tuple[ChatMessage, ...]:
         key = f"messages[{index}]"
         if not isinstance(item, dict):
             raise BadRequest(
-                key, f"must be an object with role and content, not {_type_name(item)}"
+                key, f"must be an object with role and content, not {json_type_name(item)}"
             )
         _reject_unknown(item, _MESSAGE_FIELDS, prefix=f"{key}.")
         role = item.get("role")
         if role not in _ROLES:
-            shown = repr(role[:32]) if isinstance(role, str) else _type_name(role)
+            shown = repr(role[:32]) if isinstance(role, str) else json_type_name(role)
             raise BadRequest(f"{key}.role", f"got {shown}; must be 'user' or 'assistant'")
         content = item.get("content")
         if not isinstance(content, str):
-            raise BadRequest(f"{key}.content", f"must be a string, not {_type_name(content)}")
+            raise BadRequest(f"{key}.content", f"must be a string, not {json_type_name(content)}")
         if not content.strip():
             raise BadRequest(f"{key}.content", "must not be empty")
+        if has_lone_surrogate(content):
+            raise BadRequest(f"{key}.content", _SURROGATE)
         if len(content) > limits.max_message_chars:
             raise BadRequest(
                 f"{key}.content",
@@ -158,9 +176,11 @@ def _optional_text(body: dict[str, Any], name: str, max_chars: int) -> str | Non
         return None
     value = body[name]
     if not isinstance(value, str):
-        raise BadRequest(name, f"must be a string, not {_type_name(value)}")
+        raise BadRequest(name, f"must be a string, not {json_type_name(value)}")
     if not value.strip():
         raise BadRequest(name, "must not be empty when present")
+    if has_lone_surrogate(value):
+        raise BadRequest(name, _SURROGATE)
     if len(value) > max_chars:
         raise BadRequest(name, f"has {len(value)} characters; at most {max_chars} are allowed")
     return value
@@ -171,9 +191,10 @@ def _max_tokens(body: dict[str, Any], limits: Limits) -> int:
         return min(DEFAULT_MAX_TOKENS, limits.max_output_tokens)
     value = body["max_tokens"]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest("max_tokens", f"must be an integer, not {_type_name(value)}")
+        raise BadRequest("max_tokens", f"must be an integer, not {json_type_name(value)}")
     if not 1 <= value <= limits.max_output_tokens:
-        raise BadRequest("max_tokens", f"got {value}; must be from 1 to {limits.max_output_tokens}")
+        shown = str(value) if len(str(value)) <= 32 else str(value)[:29] + "..."
+        raise BadRequest("max_tokens", f"got {shown}; must be from 1 to {limits.max_output_tokens}")
     return value
 
 
@@ -182,9 +203,13 @@ def _temperature(body: dict[str, Any]) -> float | None:
         return None
     value = body["temperature"]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest("temperature", f"must be a number, not {_type_name(value)}")
-    if not math.isfinite(value) or not 0 <= value <= 1:
-        raise BadRequest("temperature", f"got {value}; must be from 0 to 1")
+        raise BadRequest("temperature", f"must be a number, not {json_type_name(value)}")
+    # Compared before any conversion: a huge integer would overflow float() or isfinite().
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRequest("temperature", "got a non-finite number; must be from 0 to 1")
+    if not 0 <= value <= 1:
+        shown = str(value) if len(str(value)) <= 32 else str(value)[:29] + "..."
+        raise BadRequest("temperature", f"got {shown}; must be from 0 to 1")
     return float(value)
 
 
@@ -193,7 +218,7 @@ def _optional_tag(body: dict[str, Any], name: str) -> str | None:
         return None
     value = body[name]
     if not isinstance(value, str):
-        raise BadRequest(name, f"must be a string, not {_type_name(value)}")
+        raise BadRequest(name, f"must be a string, not {json_type_name(value)}")
     if not _TAG.fullmatch(value):
         shown = value if len(value) <= 64 else value[:61] + "..."
         raise BadRequest(

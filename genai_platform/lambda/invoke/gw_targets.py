@@ -188,20 +188,39 @@ def bedrock_converse(
     response = client.converse(**params)
     try:
         blocks = response["output"]["message"]["content"]
-        text = "".join(block["text"] for block in blocks if "text" in block)
-        stop_reason = str(response["stopReason"])
-        usage = response.get("usage", {})
-        input_tokens = int(usage.get("inputTokens", 0))
-        output_tokens = int(usage.get("outputTokens", 0))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedModelResponse(f"Converse response without {exc}") from None
+        text = "".join(_block_text(block) for block in blocks)
+        stop_reason = response["stopReason"]
+        usage = response["usage"]
+        input_tokens = _token_count(usage["inputTokens"])
+        output_tokens = _token_count(usage["outputTokens"])
+        if not isinstance(stop_reason, str) or not isinstance(blocks, list):
+            raise TypeError("stopReason or content of the wrong type")
+    except Exception as exc:
+        # Whatever the shape: a 200 that is not a Converse answer is the model's failure.
+        raise MalformedModelResponse(f"Converse response unusable ({type(exc).__name__})") from None
     return Completion(
         text=text,
-        stop_reason=stop_reason,
+        stop_reason=stop_reason[:64],
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         guardrail_intervened=stop_reason == "guardrail_intervened",
     )
+
+
+def _block_text(block: Any) -> str:
+    if not isinstance(block, dict):
+        raise TypeError("content block is not an object")
+    text = block.get("text", "")
+    if not isinstance(text, str):
+        raise TypeError("text is not a string")
+    return text
+
+
+def _token_count(value: Any) -> int:
+    """A token count from a model's usage: a non-negative integer below 10**9, else malformed."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**9:
+        raise ValueError("token count is not a small non-negative integer")
+    return value
 
 
 def sagemaker_chat(client: Any, target: ModelTarget, request: ChatRequest) -> Completion:
@@ -220,8 +239,8 @@ def sagemaker_chat(client: Any, target: ModelTarget, request: ChatRequest) -> Co
         Accept="application/json",
         Body=json.dumps(body).encode("utf-8"),
     )
-    raw = response["Body"].read()
     try:
+        raw = response["Body"].read()
         data = json.loads(raw)
         choice = data["choices"][0]
         text = choice["message"]["content"]
@@ -229,14 +248,19 @@ def sagemaker_chat(client: Any, target: ModelTarget, request: ChatRequest) -> Co
             raise TypeError("content is not a string")
         finish = str(choice.get("finish_reason") or "stop")
         usage = data.get("usage") or {}
-        input_tokens = int(usage.get("prompt_tokens", -1))
-        output_tokens = int(usage.get("completion_tokens", -1))
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        input_tokens = _token_count(usage["prompt_tokens"]) if "prompt_tokens" in usage else -1
+        output_tokens = (
+            _token_count(usage["completion_tokens"]) if "completion_tokens" in usage else -1
+        )
+    except (BotoCoreError, ClientError):
+        raise  # reading the stream failed (timeout, connection): classified as such
+    except Exception as exc:
+        # A RecursionError from deep JSON, a huge number, a missing key...: the model failed.
         raise MalformedModelResponse(f"not a chat completion ({type(exc).__name__})") from None
     if input_tokens < 0:
-        input_tokens = -(-request.input_chars // 4)
+        input_tokens = request.input_token_bound
     if output_tokens < 0:
-        output_tokens = -(-len(text) // 4)
+        output_tokens = min(request.max_tokens, len(text.encode("utf-8", "replace")))
     return Completion(
         text=text,
         stop_reason=_SAGEMAKER_STOP_REASONS.get(finish, finish[:32]),
@@ -253,4 +277,6 @@ def apply_guardrail(client: Any, guardrail: GuardrailRef, source: str, texts: li
         source=source,
         content=[{"text": {"text": text}} for text in texts],
     )
+    if not isinstance(response, dict):
+        raise MalformedModelResponse("ApplyGuardrail response is not an object")
     return bool(response.get("action") == GUARDRAIL_INTERVENED)

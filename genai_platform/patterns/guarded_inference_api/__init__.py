@@ -62,6 +62,13 @@ Example::
         assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
     )
 
+Bring your own: ``guardrail`` and ``self_hosted_models`` take the interfaces
+(:class:`~genai_platform.IGuardrail`, :class:`~genai_platform.IInferenceEndpoint`), so a team's
+API can use a guardrail and endpoints other stacks own, imported with
+``Guardrail.from_guardrail_attributes`` and ``InferenceEndpoint.from_endpoint_attributes``;
+:meth:`GuardedInferenceApi.from_api_attributes` gives an application account's stack what
+:class:`GatewayCallerRole` ``(api=...)`` needs (an :class:`~genai_platform.IGuardedInferenceApi`).
+
 The package holds one module per concern: :mod:`.props` (props, limits, shared names),
 :mod:`.validation`, :mod:`.routing_config` (AppConfig), :mod:`.functions` (functions, roles,
 endpoints), :mod:`.tables` (tables, kill switch), :mod:`.edge` (resource policy, schemas, WAF,

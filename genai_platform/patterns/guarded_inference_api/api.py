@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
@@ -22,8 +22,11 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from genai_platform.compliance import acknowledge
-from genai_platform.constructs.guardrail import Guardrail
-from genai_platform.constructs.inference_endpoint import InferenceEndpoint
+from genai_platform.constructs.interfaces import (
+    IGuardedInferenceApi,
+    IGuardrail,
+    IInferenceEndpoint,
+)
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
@@ -67,6 +70,9 @@ from genai_platform.patterns.guarded_inference_api.props import (
     Tenant,
     gateway_route_arns,
 )
+from genai_platform.patterns.guarded_inference_api.props import (
+    api_key_secret_name as _secret_name,
+)
 from genai_platform.patterns.guarded_inference_api.routing_config import (
     DEFAULT_CONFIG_POLL_SECONDS,
     RoutingConfigStore,
@@ -74,7 +80,11 @@ from genai_platform.patterns.guarded_inference_api.routing_config import (
 )
 from genai_platform.patterns.guarded_inference_api.tables import build_table, kill_switch
 from genai_platform.patterns.guarded_inference_api.tenants import TenantAccess
-from genai_platform.patterns.guarded_inference_api.validation import _Plan, _plan
+from genai_platform.patterns.guarded_inference_api.validation import (
+    _Plan,
+    _plan,
+    _validate_api_import,
+)
 
 __all__ = ["GuardedInferenceApi"]
 
@@ -103,10 +113,10 @@ class GuardedInferenceApi(Construct):
         scope: Construct,
         id: str,
         *,
-        guardrail: Guardrail,
+        guardrail: IGuardrail,
         model_catalog: ModelCatalog,
         tenants: Sequence[Tenant],
-        self_hosted_models: Mapping[str, InferenceEndpoint] | None = None,
+        self_hosted_models: Mapping[str, IInferenceEndpoint] | None = None,
         fallbacks: Mapping[str, str] | None = None,
         default_alias: str | None = None,
         features: Sequence[str] = (),
@@ -138,15 +148,24 @@ class GuardedInferenceApi(Construct):
         """Validate every prop, then build the API, its functions, tables and protections.
 
         Args:
-            guardrail: The guardrail every model call goes through (its published version).
+            guardrail: The guardrail every model call goes through (its published version): a
+                :class:`Guardrail`, or one another stack, app or account owns referenced with
+                ``Guardrail.from_guardrail_attributes``. A ``Guardrail`` of a stack in another
+                account or Region is refused (its ARN would have to travel as a CloudFormation
+                export): import it by its ARN instead.
             model_catalog: The approved Bedrock models; its aliases that are text models and
                 lowercase names (``[a-z0-9][a-z0-9_-]{0,63}``) are the Bedrock aliases callers
                 may choose. The invoke function is granted the catalogue's text models, only
                 with ``guardrail``.
             tenants: The application teams allowed to call (at least one); see :class:`Tenant`.
             self_hosted_models: Alias to a real-time :class:`InferenceEndpoint` (inference
-                component) callers may choose; the same guardrail is applied to its input and
-                output through ApplyGuardrail. Default: Bedrock models only.
+                component) callers may choose, or an endpoint another stack owns referenced
+                with ``InferenceEndpoint.from_endpoint_attributes``; the same guardrail is
+                applied to its input and output through ApplyGuardrail. The endpoint must be
+                in this stack's account and Region (SageMaker endpoints are invoked in the
+                caller's own account); one owned by a stack of another environment is refused.
+                Only ``grant_invoke`` is used: scaling, wake-up from zero and logs stay with
+                the endpoint's owner. Default: Bedrock models only.
             fallbacks: Alias to the alias that serves while the first one's circuit breaker is
                 open or its endpoint wakes from zero (no self-references, no cycles).
                 Default: no fallback; callers then get 503 with Retry-After.
@@ -532,6 +551,101 @@ class GuardedInferenceApi(Construct):
         return self._api
 
     @property
+    def api_id(self) -> str:
+        """The REST API's id."""
+        return self._api.rest_api_id
+
+    @property
+    def name_prefix(self) -> str:
+        """The ``name_prefix`` the API was built with."""
+        return self._name_prefix
+
+    @property
+    def account(self) -> str:
+        """The account the API lives in (its stack's)."""
+        return self._stack.account
+
+    @property
+    def region(self) -> str:
+        """The Region the API lives in (its stack's)."""
+        return self._stack.region
+
+    @property
+    def execute_api_arns(self) -> list[str]:
+        """``execute-api`` ARNs of the three routes of this API's stage, with its id."""
+        return [self.execute_api_arn_for(method, path) for method, path in ROUTES]
+
+    def api_key_secret_name(self, tenant_id: str) -> str:
+        """Name of a tenant's API key secret: ``<prefix>/gateway/<tenant>/api-key``."""
+        return _secret_name(self._name_prefix, tenant_id)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` (of this account) call the three routes: ``execute-api:Invoke`` on
+        :attr:`execute_api_arns`. The resource policy still admits only the tenants'
+        principals, and every method needs the tenant's API key."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
+        )
+
+    # ------------------------------------------------------------------ import
+
+    @staticmethod
+    def from_api_attributes(
+        scope: Construct,
+        id: str,
+        *,
+        api_id: str,
+        account: str,
+        region: str | None = None,
+        stage_name: str = DEFAULT_STAGE_NAME,
+        name_prefix: str = DEFAULT_NAME_PREFIX,
+    ) -> IGuardedInferenceApi:
+        """Reference a guarded inference API that another stack, app or account owns.
+
+        What an application account needs to call it, for example for
+        :class:`GatewayCallerRole` ``(api=...)``: the returned object's
+        :attr:`~IGuardedInferenceApi.execute_api_arns` and ``grant_invoke`` name exactly the
+        three routes of ``api_id`` on ``stage_name`` in ``account`` and ``region``. Nothing is
+        created.
+
+        Args:
+            scope: Parent construct.
+            id: Construct id.
+            api_id: The REST API's id (10 lowercase letters and digits), or a token.
+            account: The 12-digit account the API lives in (the generative-AI account).
+            region: The API's Region. Default: this stack's Region.
+            stage_name: The API's stage (1-64 letters, digits, ``_``). Default: ``prod``.
+            name_prefix: The API's ``name_prefix`` (it names the tenants' API key secrets).
+                Default: ``genai``.
+
+        Raises:
+            ValueError: listing every invalid attribute, its value and what is allowed.
+        """
+        problems = _validate_api_import(
+            api_id=api_id,
+            account=account,
+            region=region,
+            stage_name=stage_name,
+            name_prefix=name_prefix,
+        )
+        if problems:
+            path = "/".join(p for p in (scope.node.path, id) if p)
+            lines = "\n".join(f"  - {p}" for p in problems)
+            raise ValueError(
+                f"GuardedInferenceApi.from_api_attributes {path!r}: invalid attributes "
+                f"({len(problems)} problems):\n{lines}"
+            )
+        return _ImportedApi(
+            scope,
+            id,
+            api_id=api_id,
+            account=account,
+            region=region or cdk.Stack.of(scope).region,
+            stage_name=stage_name,
+            name_prefix=name_prefix,
+        )
+
+    @property
     def url(self) -> str:
         """Base URL of the stage:
         ``https://<api id>.execute-api.<region>.amazonaws.com/<stage>/``."""
@@ -541,11 +655,6 @@ class GuardedInferenceApi(Construct):
     def stage_name(self) -> str:
         """The API's stage."""
         return self._stage_name
-
-    @property
-    def name_prefix(self) -> str:
-        """The prefix of the names this API gives its parameters, secrets and roles."""
-        return self._name_prefix
 
     @property
     def stage(self) -> apigateway.Stage:
@@ -841,3 +950,77 @@ class GuardedInferenceApi(Construct):
                 "(AWS_IAM authorization plus the resource policy); there are no end users "
                 "that a Cognito user pool would hold",
             )
+
+
+class _ImportedApi(Construct):
+    """A guarded inference API referenced by its attributes
+    (:meth:`GuardedInferenceApi.from_api_attributes`)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        api_id: str,
+        account: str,
+        region: str,
+        stage_name: str,
+        name_prefix: str,
+    ) -> None:
+        super().__init__(scope, id)
+        self._api_id = api_id
+        self._account = account
+        self._region = region
+        self._stage_name = stage_name
+        self._name_prefix = name_prefix
+
+    @property
+    def api_id(self) -> str:
+        """The id given."""
+        return self._api_id
+
+    @property
+    def account(self) -> str:
+        """The account given."""
+        return self._account
+
+    @property
+    def region(self) -> str:
+        """The Region given (or the importing stack's)."""
+        return self._region
+
+    @property
+    def stage_name(self) -> str:
+        """The stage given."""
+        return self._stage_name
+
+    @property
+    def name_prefix(self) -> str:
+        """The name prefix given."""
+        return self._name_prefix
+
+    @property
+    def execute_api_arns(self) -> list[str]:
+        """``execute-api`` ARNs of the three routes of the API's stage."""
+        return gateway_route_arns(
+            partition=cdk.Stack.of(self).partition,
+            region=self._region,
+            account=self._account,
+            stage_name=self._stage_name,
+            api_id=self._api_id,
+        )
+
+    def api_key_secret_name(self, tenant_id: str) -> str:
+        """Name of a tenant's API key secret: ``<prefix>/gateway/<tenant>/api-key``."""
+        return _secret_name(self._name_prefix, tenant_id)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """``execute-api:Invoke`` on :attr:`execute_api_arns`."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
+        )
+
+
+if TYPE_CHECKING:  # both implement the interface (checked by mypy)
+    _OWNED: type[IGuardedInferenceApi] = GuardedInferenceApi
+    _IMPORTED: type[IGuardedInferenceApi] = _ImportedApi

@@ -38,7 +38,7 @@ from aws_cdk import aws_appconfig as appconfig
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from genai_platform.constructs.guardrail import Guardrail
+from genai_platform.constructs.interfaces import IGuardrail
 
 if TYPE_CHECKING:
     from genai_platform.patterns.guarded_inference_api.validation import _Plan
@@ -54,7 +54,7 @@ _PROFILE_NAME = "routing"
 
 def _gateway_config(
     plan: _Plan,
-    guardrail: Guardrail,
+    guardrail: IGuardrail,
     *,
     placeholders: bool = False,
 ) -> dict[str, Any]:
@@ -123,7 +123,7 @@ def _gateway_config(
     }
 
 
-def config_size_bytes(plan: _Plan, guardrail: Guardrail) -> int:
+def config_size_bytes(plan: _Plan, guardrail: IGuardrail) -> int:
     """Bytes of the routing config with every deploy-time value at its longest."""
     document = _gateway_config(plan, guardrail, placeholders=True)
     return len(json.dumps(document, separators=(",", ":")).encode("utf-8"))

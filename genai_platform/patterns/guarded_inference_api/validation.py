@@ -16,8 +16,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
-from genai_platform.constructs.guardrail import Guardrail
-from genai_platform.constructs.inference_endpoint import InferenceEndpoint
+from genai_platform.constructs.interfaces import IGuardrail, IInferenceEndpoint
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.patterns.guarded_inference_api.edge import (
@@ -67,7 +66,7 @@ class _Plan:
 
     models: dict[str, dict[str, Any]]
     bedrock_aliases: list[str]
-    self_hosted: dict[str, InferenceEndpoint]
+    self_hosted: dict[str, IInferenceEndpoint]
     default_alias: str
     tenants: list[Tenant]
     principal_keys: dict[str, list[str]]
@@ -127,14 +126,21 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
     problems: list[str] = []
     guardrail = props["guardrail"]
     catalog = props["model_catalog"]
-    if not isinstance(guardrail, Guardrail):
-        problems.append(f"guardrail: {guardrail!r} is not a Guardrail construct")
+    if not isinstance(guardrail, IGuardrail):
+        problems.append(
+            f"guardrail: {guardrail!r} is not a guardrail; give a Guardrail or "
+            "Guardrail.from_guardrail_attributes(...)"
+        )
+    else:
+        problems += _crossing_reference(
+            stack, "guardrail", guardrail, guardrail.guardrail_arn, "Guardrail", "guardrail"
+        )
     if not isinstance(catalog, ModelCatalog):
         problems.append(f"model_catalog: {catalog!r} is not a ModelCatalog construct")
         catalog = None
 
     models, bedrock_aliases, self_hosted, catalog_skipped = _check_models(
-        catalog, props["self_hosted_models"], problems
+        stack, catalog, props["self_hosted_models"], problems
     )
     known = set(models)
     fallbacks = _check_fallbacks(props["fallbacks"], known, catalog_skipped, problems)
@@ -233,10 +239,11 @@ def _check_unique_prefix(stack: cdk.Stack, name_prefix: object) -> list[str]:
 
 
 def _check_models(
+    stack: cdk.Stack,
     catalog: ModelCatalog | None,
-    self_hosted_models: Mapping[str, InferenceEndpoint] | None,
+    self_hosted_models: Mapping[str, IInferenceEndpoint] | None,
     problems: list[str],
-) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, InferenceEndpoint], dict[str, str]]:
+) -> tuple[dict[str, dict[str, Any]], list[str], dict[str, IInferenceEndpoint], dict[str, str]]:
     """The aliases the gateway serves, and why catalogue aliases are left out."""
     models: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
@@ -253,7 +260,7 @@ def _check_models(
             else:
                 models[alias] = {"kind": "bedrock", "model_id": model_id}
                 bedrock.append(alias)
-    hosted: dict[str, InferenceEndpoint] = {}
+    hosted: dict[str, IInferenceEndpoint] = {}
     if self_hosted_models is not None:
         if not isinstance(self_hosted_models, Mapping):
             problems.append(
@@ -274,15 +281,29 @@ def _check_models(
                     "catalogue; pick another alias"
                 )
                 continue
-            if not isinstance(endpoint, InferenceEndpoint):
+            if not isinstance(endpoint, IInferenceEndpoint):
                 problems.append(
-                    f"self_hosted_models: {alias!r} maps to {endpoint!r}, not an InferenceEndpoint"
+                    f"self_hosted_models: {alias!r} maps to {endpoint!r}, not an inference "
+                    "endpoint; give an InferenceEndpoint or "
+                    "InferenceEndpoint.from_endpoint_attributes(...)"
                 )
+                continue
+            elsewhere = _crossing_reference(
+                stack,
+                f"self_hosted_models[{alias!r}]",
+                endpoint,
+                endpoint.endpoint_arn,
+                "InferenceEndpoint",
+                "endpoint",
+            ) or _endpoint_elsewhere(stack, alias, endpoint)
+            if elsewhere:
+                problems += elsewhere
                 continue
             if endpoint.inference_component_name is None:
                 problems.append(
-                    f"self_hosted_models: {alias!r} maps to the async endpoint "
-                    f"{endpoint.node.path!r}; the gateway calls real-time endpoints (with an "
+                    f"self_hosted_models: {alias!r} maps to {endpoint.node.path!r}, which has "
+                    "no inference component (an async endpoint, or one imported without "
+                    "inference_component_arn); the gateway calls real-time endpoints (with an "
                     "inference component) only"
                 )
                 continue
@@ -299,6 +320,48 @@ def _check_models(
             f"catalogue aliases of text models ({reasons})"
         )
     return models, bedrock, hosted, skipped
+
+
+def _crossing_reference(
+    stack: cdk.Stack, prop: str, resource: Any, arn: str, kind: str, what: str
+) -> list[str]:
+    """A resource of another stack in another environment whose ARN is a deploy-time value:
+    referencing it would need a CloudFormation export across accounts or Regions."""
+    owner = cdk.Stack.of(resource)
+    if owner is stack or not cdk.Token.is_unresolved(arn):
+        return []
+    if owner.account == stack.account and owner.region == stack.region:
+        return []  # one environment: CDK's cross-stack references work
+    return [
+        f"{prop}: {resource.node.path!r} belongs to stack {owner.stack_name!r} (account "
+        f"{_shown(owner.account)}, Region {_shown(owner.region)}), not to this stack's "
+        f"environment (account {_shown(stack.account)}, Region {_shown(stack.region)}), and its "
+        "ARN is only known once that stack deploys; across accounts and Regions only names and "
+        f"ARNs travel: pass {kind}.from_{what}_attributes(...) with the deployed ARN"
+    ]
+
+
+def _shown(value: str) -> str:
+    return "<unresolved>" if cdk.Token.is_unresolved(value) else repr(value)
+
+
+def _endpoint_elsewhere(stack: cdk.Stack, alias: str, endpoint: IInferenceEndpoint) -> list[str]:
+    """SageMaker Runtime's InvokeEndpoint reaches endpoints of the caller's own account, in the
+    Region it is sent to (Amazon SageMaker API Reference, InvokeEndpoint: "Endpoints are scoped
+    to an individual account"; the invoke function calls SageMaker in its own Region)."""
+    problems = []
+    for part, theirs, ours in (
+        ("account", endpoint.account, stack.account),
+        ("Region", endpoint.region, stack.region),
+    ):
+        if not _is_token(theirs) and not _is_token(ours) and theirs != ours:
+            problems.append(
+                f"self_hosted_models: {alias!r} maps to an endpoint in {part} {theirs!r}, but "
+                f"the API is in {part} {ours!r}; the invoke function can only call SageMaker "
+                "endpoints of its own account and Region (deploy the API there, or serve the "
+                "model from this account)"
+            )
+    return problems
 
 
 def _unknown(alias: object, known: set[str], skipped: Mapping[str, str]) -> str:
@@ -667,5 +730,39 @@ def _validate_caller(stack: cdk.Stack, **props: Any) -> list[str]:
         problems.append(
             f"api_key_secret: {secret!r} is not a Secrets Manager secret name (1-512 letters, "
             "digits and '/_+=.@-')"
+        )
+    return problems
+
+
+_API_ID = re.compile(r"[a-z0-9]{10}")
+
+
+def _validate_api_import(**attributes: Any) -> list[str]:
+    """Every problem with the attributes of an imported guarded inference API."""
+    problems = []
+    api_id = attributes["api_id"]
+    if not _is_token(api_id) and not (isinstance(api_id, str) and _API_ID.fullmatch(api_id)):
+        problems.append(
+            f"api_id: {api_id!r} is not a REST API id; give the 10 lowercase letters and digits "
+            "API Gateway assigned (the API's URL starts with https://<api id>.execute-api.)"
+        )
+    account = attributes["account"]
+    if not _is_token(account) and not (isinstance(account, str) and _ACCOUNT.fullmatch(account)):
+        problems.append(f"account: {account!r} is not a 12-digit AWS account id")
+    region = attributes["region"]
+    if (
+        region is not None
+        and not _is_token(region)
+        and not (isinstance(region, str) and _REGION.fullmatch(region))
+    ):
+        problems.append(f"region: {region!r} is not an AWS region name such as 'us-east-1'")
+    stage = attributes["stage_name"]
+    if not isinstance(stage, str) or not _STAGE_NAME.fullmatch(stage):
+        problems.append(f"stage_name: {stage!r} is not allowed; use 1-64 letters, digits and '_'")
+    prefix = attributes["name_prefix"]
+    if not isinstance(prefix, str) or not _NAME_PREFIX.fullmatch(prefix):
+        problems.append(
+            f"name_prefix: {prefix!r} is not allowed; use 3-32 lowercase letters, digits and "
+            "hyphens, starting with a letter and ending with a letter or digit"
         )
     return problems

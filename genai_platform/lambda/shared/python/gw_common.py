@@ -1,8 +1,11 @@
 """Shared by the gateway's Lambda handlers (shipped as a Lambda layer: ``python/`` on the path).
 
 Caller identity from the API Gateway request context, JSON request parsing that names the
-offending field, API Gateway proxy responses, and the gateway configuration both functions read:
-where it comes from (:func:`config_source`, :class:`LiveConfig`) and its tenant registry
+offending field (and refuses, with a 400, whatever would break a later step: deep nesting,
+endless numbers, bad base64, unpaired surrogates), API Gateway proxy responses, the signed
+response ids the invoke function issues and the feedback function verifies
+(:class:`ResponseIds`), and the gateway configuration both functions read: where it comes from
+(:func:`config_source`, :class:`LiveConfig`) and its tenant registry
 (:func:`parse_tenant_registry`), shared so that the two functions cannot drift apart. Standard
 library only (AWS clients are passed in), so importing it costs nothing at cold start.
 
@@ -30,20 +33,32 @@ __all__ = [
     "APPCONFIG_VARIABLE",
     "CONFIG_VARIABLE",
     "POLL_VARIABLE",
+    "RESPONSE_ID_KEY_LABEL",
+    "RESPONSE_ID_KEY_VARIABLE",
+    "RESPONSE_ID_PATTERN",
+    "RESPONSE_ID_TEST_KEY_VARIABLE",
     "BadRequest",
     "CallerIdentity",
     "ConfigSource",
     "ConfigUnavailable",
     "HttpError",
     "LiveConfig",
+    "ResponseIds",
     "TenantEntry",
     "TenantRegistry",
     "caller_identity",
     "config_source",
+    "derive_response_id_key",
     "error_response",
+    "has_lone_surrogate",
     "json_response",
+    "json_type_name",
     "parse_json_body",
     "parse_tenant_registry",
+    "response_id_environment_problems",
+    "response_id_key_arn_problem",
+    "response_ids_from_environment",
+    "scrub_text",
     "show_value",
 ]
 
@@ -146,29 +161,149 @@ def caller_identity(event: dict[str, Any]) -> CallerIdentity | None:
     return CallerIdentity(arn=arn, account=key.split(":", 1)[0], principal_key=key)
 
 
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays and objects a request body may have (no request needs more)."""
+MAX_NUMBER_CHARS = 64
+"""Longest number literal a request body may hold (Python refuses int strings over 4300
+digits with a ValueError; nothing the gateway reads needs more than a few digits)."""
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_STRUCTURAL = re.compile(r'[\[\]{}"\\]')
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a decoded value's type: null, boolean, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when ``text`` holds an unpaired UTF-16 surrogate (a JSON ``\\ud800`` escape with
+    no partner): such a string cannot be encoded as UTF-8, so no AWS API can be sent it."""
+    return _LONE_SURROGATE.search(text) is not None
+
+
+def scrub_text(text: str) -> str:
+    """``text`` with every unpaired surrogate replaced by U+FFFD, so it can always be written
+    as UTF-8 (a log line is never dropped for its encoding). Linear time."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _BadNumber(f"a number has {len(text)} digits; at most {MAX_NUMBER_CHARS} are allowed")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _BadNumber(
+            f"a number has {len(text)} characters; at most {MAX_NUMBER_CHARS} are allowed"
+        )
+    return float(text)
+
+
+def _parse_constant(name: str) -> float:
+    """``NaN``/``Infinity`` (not JSON, but Python's decoder reads them) become floats that every
+    numeric field refuses by name (``temperature: got a non-finite number``)."""
+    return float(name)
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit``, checked before decoding so
+    the decoder never recurses deep enough to raise RecursionError.
+
+    Linear, whatever the text: one character-class scan finds the only characters that matter
+    (brackets, quotes, backslashes) and the loop walks those, skipping what a backslash escapes.
+    No pattern with repetitions that could backtrack (a string-matching regex is quadratic on
+    an unterminated string full of escaped quotes)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = False
+    skip_to = -1
+    for match in _STRUCTURAL.finditer(text):
+        position = match.start()
+        if position < skip_to:
+            continue
+        char = match.group()
+        if in_string:
+            if char == "\\":
+                skip_to = position + 2
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def parse_json_body(event: dict[str, Any], *, max_bytes: int) -> dict[str, Any]:
-    """The request body as a JSON object; :class:`BadRequest` naming ``body`` otherwise."""
+    """The request body as a JSON object; :class:`BadRequest` naming ``body`` otherwise.
+
+    Refused with a 400: no body, a body that is not text, ``isBase64Encoded`` with anything but
+    base64 of UTF-8, more than ``max_bytes`` bytes, raw unpaired surrogates (JSON-escaped ones
+    are refused by the field that holds them, see :func:`has_lone_surrogate`), invalid JSON,
+    nesting deeper than :data:`MAX_JSON_DEPTH`, number literals longer than
+    :data:`MAX_NUMBER_CHARS`, and any top-level value but an object. Type names are JSON's.
+    """
     body = event.get("body")
     if body is None or body == "":
         raise BadRequest("body", "is empty; send a JSON object")
     if not isinstance(body, str):
-        raise BadRequest("body", "must be a JSON text")
+        raise BadRequest("body", f"must be a JSON text, not {json_type_name(body)}")
     if event.get("isBase64Encoded"):
         import base64
         import binascii
 
+        if len(body) > (max_bytes * 4) // 3 + 4:
+            raise BadRequest("body", f"is larger than {max_bytes} bytes")
         try:
-            body = base64.b64decode(body, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            body = base64.b64decode(body.encode("ascii"), validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
             raise BadRequest("body", "is not valid base64-encoded UTF-8") from None
-    if len(body.encode("utf-8")) > max_bytes:
+    if len(body) > max_bytes:
         raise BadRequest("body", f"is larger than {max_bytes} bytes")
     try:
-        data = json.loads(body)
+        size = len(body.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "body", "contains an unpaired surrogate (U+D800-U+DFFF); send valid Unicode"
+        ) from None
+    if size > max_bytes:
+        raise BadRequest("body", f"is larger than {max_bytes} bytes")
+    if _depth_exceeds(body, MAX_JSON_DEPTH):
+        raise BadRequest("body", f"nests arrays and objects deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        data = json.loads(
+            body, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
+        )
+    except _BadNumber as exc:
+        raise BadRequest("body", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise BadRequest("body", f"is not valid JSON ({exc.msg} at position {exc.pos})") from None
+    except (ValueError, RecursionError):
+        raise BadRequest("body", "is not valid JSON") from None
     if not isinstance(data, dict):
-        raise BadRequest("body", f"must be a JSON object, not {type(data).__name__}")
+        raise BadRequest("body", f"must be a JSON object, not {json_type_name(data)}")
     return data
 
 
@@ -467,3 +602,134 @@ def parse_tenant_registry(data: Any, *, key: str = "tenants") -> TenantRegistry:
                     keys.append(principal)
         entries.append(TenantEntry(index, tenant_id, tuple(keys), spec))
     return TenantRegistry(tuple(entries), by_principal, tuple(problems))
+
+
+# --------------------------------------------------------------------------- response ids
+
+RESPONSE_ID_KEY_VARIABLE = "RESPONSE_ID_KEY_ARN"
+"""The ARN of the KMS HMAC key (``HMAC_256``) both functions derive the response-id key from."""
+
+RESPONSE_ID_KEY_LABEL = b"genai-platform/gateway/response-id/v1"
+"""The fixed message whose ``GenerateMac`` (HMAC_SHA_256) is the response-id signing key."""
+
+RESPONSE_ID_PATTERN = r"^r1\.[A-Za-z0-9_-]{22}\.[0-9]{10}\.[A-Za-z0-9_-]{43}$"
+"""The shape of every response id (for the feedback route's JSON-schema model)."""
+
+_RESPONSE_ID = re.compile(RESPONSE_ID_PATTERN[1:-1])
+_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,128}")
+
+
+RESPONSE_ID_TEST_KEY_VARIABLE = "RESPONSE_ID_TEST_KEY"
+"""TEST-ONLY: a hex key (64-128 hex digits) used instead of ``RESPONSE_ID_KEY_ARN`` for local
+runs and tests. Refused inside Lambda (``AWS_LAMBDA_FUNCTION_NAME`` set): a deployed function
+always derives its key from KMS."""
+
+
+def response_id_environment_problems(environ: Mapping[str, str]) -> list[str]:
+    """What is wrong with the response-id key settings of ``environ`` (empty when usable)."""
+    test_key = environ.get(RESPONSE_ID_TEST_KEY_VARIABLE)
+    if test_key is not None:
+        if environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            return [
+                f"{RESPONSE_ID_TEST_KEY_VARIABLE}: is set inside Lambda; it is for local runs "
+                f"and tests only: set {RESPONSE_ID_KEY_VARIABLE} to the KMS HMAC key's ARN"
+            ]
+        if not re.fullmatch(r"[0-9a-f]{64,128}", test_key):
+            return [
+                f"{RESPONSE_ID_TEST_KEY_VARIABLE}: got {show_value(test_key)}; must be 64-128 "
+                "lower-case hex digits (test-only)"
+            ]
+        return []
+    problem = response_id_key_arn_problem(environ.get(RESPONSE_ID_KEY_VARIABLE))
+    return [problem] if problem else []
+
+
+def response_ids_from_environment(
+    environ: Mapping[str, str], kms_client: Callable[[], Any]
+) -> ResponseIds:
+    """The :class:`ResponseIds` of a function: its key derived through KMS (one
+    ``GenerateMac`` call), or the test-only key outside Lambda. Call after
+    :func:`response_id_environment_problems` found nothing."""
+    test_key = environ.get(RESPONSE_ID_TEST_KEY_VARIABLE)
+    if test_key is not None and not environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return ResponseIds(bytes.fromhex(test_key))
+    return ResponseIds(derive_response_id_key(kms_client(), environ[RESPONSE_ID_KEY_VARIABLE]))
+
+
+def response_id_key_arn_problem(value: str | None) -> str | None:
+    """Why ``RESPONSE_ID_KEY_ARN`` is unusable, or None when it is a KMS key ARN."""
+    if value and _KEY_ARN.fullmatch(value):
+        return None
+    shown = "unset" if value is None else show_value(value)
+    return (
+        f"{RESPONSE_ID_KEY_VARIABLE}: got {shown}; must be the ARN of the KMS HMAC key "
+        "(arn:aws:kms:<region>:<account>:key/<id>) that response ids are signed with"
+    )
+
+
+def derive_response_id_key(kms_client: Any, key_arn: str) -> bytes:
+    """The response-id signing key: ``kms:GenerateMac`` (HMAC_SHA_256) over
+    :data:`RESPONSE_ID_KEY_LABEL` with the KMS HMAC key ``key_arn``.
+
+    Called once per cold start by each function; both get the same 32 bytes because HMAC is
+    deterministic for one key and message (RFC 2104; KMS GenerateMac,
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html). Nothing is
+    stored and the key material never leaves KMS: only this derived key lives in memory.
+    """
+    response = kms_client.generate_mac(
+        KeyId=key_arn, MacAlgorithm="HMAC_SHA_256", Message=RESPONSE_ID_KEY_LABEL
+    )
+    mac = response["Mac"]
+    if not isinstance(mac, bytes | bytearray) or len(mac) < 32:
+        raise ValueError("kms:GenerateMac did not return a 32-byte HMAC")
+    return bytes(mac)
+
+
+class ResponseIds:
+    """Issues and verifies response ids: ``r1.<random>.<issued-at>.<signature>``.
+
+    ``<random>`` is 16 random bytes (base64url), ``<issued-at>`` the epoch second the response
+    was issued (10 digits), ``<signature>`` HMAC-SHA256 (base64url, 43 characters) over the
+    version, random part, issued-at and the caller's principal key. The feedback function
+    accepts an id only from the principal it was issued to and only while it is younger than
+    the feedback TTL: anyone else's, forged, altered or expired ids are unknown (404).
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 32:
+            raise ValueError("the response-id key must be at least 32 bytes")
+        self._key = key
+
+    def issue(self, principal_key: str, now_epoch: float) -> str:
+        """A new response id for ``principal_key`` issued at ``now_epoch`` (seconds)."""
+        import base64
+        import secrets
+
+        nonce = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+        issued = f"{int(now_epoch):010d}"
+        return f"r1.{nonce}.{issued}.{self._sign(nonce, issued, principal_key)}"
+
+    def verify(
+        self, response_id: str, principal_key: str, now_epoch: float, max_age_seconds: float
+    ) -> bool:
+        """True when ``response_id`` was issued to ``principal_key`` no more than
+        ``max_age_seconds`` ago (and not more than a minute in the future: clock skew)."""
+        import hmac
+
+        if not isinstance(response_id, str) or not _RESPONSE_ID.fullmatch(response_id):
+            return False
+        _, nonce, issued, signature = response_id.split(".")
+        expected = self._sign(nonce, issued, principal_key)
+        if not hmac.compare_digest(expected, signature):
+            return False
+        age = now_epoch - int(issued)
+        return -60 <= age <= max_age_seconds
+
+    def _sign(self, nonce: str, issued: str, principal_key: str) -> str:
+        import base64
+        import hashlib
+        import hmac
+
+        message = f"r1|{nonce}|{issued}|{principal_key}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
