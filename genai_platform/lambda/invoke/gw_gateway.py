@@ -1,4 +1,5 @@
-"""The guarded inference gateway: ``POST /v1/chat`` and ``GET /v1/models``.
+"""The guarded inference gateway: ``POST /v1/chat``, ``POST /v1/chat/completions`` (the same
+path in the OpenAI chat-completions shape, see ``gw_openai``) and ``GET /v1/models``.
 
 Plain functions over an explicit :class:`Runtime` (clients, quota store, kill switch, breakers,
 clock, sleep, random source, logger, metrics sink), so every behaviour is testable without AWS
@@ -89,6 +90,7 @@ from gw_metrics import (
     Dimensions,
     MetricsRecorder,
 )
+from gw_openai import to_chat_event, to_openai_response
 from gw_quota import (
     QuotaExceeded,
     QuotaUnavailable,
@@ -157,7 +159,12 @@ KILL_SWITCH_MAX_STALE_SECONDS = 300.0
 """How long the last value read is used while SSM keeps failing; after that, serve (fail open)."""
 
 _UNKNOWN = "unknown"
-_ROUTES = {("POST", "/v1/chat"): "chat", ("GET", "/v1/models"): "models"}
+_ROUTES = {
+    ("POST", "/v1/chat"): "chat",
+    ("POST", "/v1/chat/completions"): "openai_chat",
+    ("GET", "/v1/models"): "models",
+}
+_CHAT_ROUTES = ("chat", "openai_chat")
 
 
 def _utcnow() -> datetime:
@@ -307,6 +314,8 @@ def handle(
             f"internal error; quote request id {request_id} to the platform team",
         )
         state.log["error_code"] = "InternalError"
+    if route == "openai_chat":  # the same answer or error, in OpenAI's shape
+        response = to_openai_response(response, created=int(runtime.epoch()))
     response["headers"]["X-Request-Id"] = request_id
     _finish(route, response, runtime, state)
     return response
@@ -394,6 +403,10 @@ def _dispatch(
     state.log["principal"] = identity.principal_key
     if route == "models":
         return _list_models(tenant, runtime.config)
+    if route == "openai_chat":
+        # Translated into a /v1/chat body, then served by exactly the same path.
+        event = to_chat_event(event, max_bytes=runtime.config.limits.max_body_bytes)
+        route = "chat"
     if route == "chat":
         try:
             return _chat(event, tenant, runtime, state)
@@ -404,7 +417,11 @@ def _dispatch(
         raise HttpError(
             405, "MethodNotAllowed", f"method {str(method)[:10]} is not allowed on {path}"
         )
-    raise HttpError(404, "NotFound", "no such route; use POST /v1/chat or GET /v1/models")
+    raise HttpError(
+        404,
+        "NotFound",
+        "no such route; use POST /v1/chat, POST /v1/chat/completions or GET /v1/models",
+    )
 
 
 def _list_models(tenant: Tenant, config: GatewayConfig) -> dict[str, Any]:
@@ -892,7 +909,7 @@ def _finish(
 ) -> None:
     """Count the request, write the one log line, emit the metrics."""
     status = int(response["statusCode"])
-    if route == "chat":
+    if route in _CHAT_ROUTES:
         state.recorder.add(REQUESTS, 1, state.dims())
     # The kill switch is a deliberate 503 (the cost controls flipped it), not a fault.
     if status >= 500 and state.log.get("error_code") != "ServiceDisabled":

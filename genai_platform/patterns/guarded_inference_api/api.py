@@ -35,6 +35,7 @@ from genai_platform.patterns.guarded_inference_api.edge import (
     _access_log_format,
     _chat_schema,
     _feedback_schema,
+    _openai_chat_schema,
     _resource_policy,
     account_logging_role,
     build_web_acl,
@@ -895,16 +896,31 @@ class GuardedInferenceApi(Construct):
             description="POST /v1/feedback body",
             schema=_feedback_schema(),
         )
+        openai_model = api.add_model(
+            "ChatCompletionsRequestModel",
+            content_type="application/json",
+            model_name="ChatCompletionsRequest",
+            description="POST /v1/chat/completions body (OpenAI chat-completions shape)",
+            schema=_openai_chat_schema(plan.limits),
+        )
         v1 = api.root.add_resource("v1")
         invoke = apigateway.LambdaIntegration(self._invoke_function, allow_test_invoke=False)
         feedback = apigateway.LambdaIntegration(self._feedback_function, allow_test_invoke=False)
+        chat = v1.add_resource("chat")
         self._methods = {
-            ("POST", "/v1/chat"): v1.add_resource("chat").add_method(
+            ("POST", "/v1/chat"): chat.add_method(
                 "POST",
                 invoke,
                 request_validator=validator,
                 # Every content type is validated: "$default" catches bodies sent as another.
                 request_models={"application/json": chat_model, "$default": chat_model},
+            ),
+            # The same chat path in OpenAI's shape (the invoke function translates both ways).
+            ("POST", "/v1/chat/completions"): chat.add_resource("completions").add_method(
+                "POST",
+                invoke,
+                request_validator=validator,
+                request_models={"application/json": openai_model, "$default": openai_model},
             ),
             ("GET", "/v1/models"): v1.add_resource("models").add_method("GET", invoke),
             ("POST", "/v1/feedback"): v1.add_resource("feedback").add_method(

@@ -260,6 +260,66 @@ def _chat_schema(limits: RequestLimits) -> apigateway.JsonSchema:
     )
 
 
+def _openai_chat_schema(limits: RequestLimits) -> apigateway.JsonSchema:
+    """``POST /v1/chat/completions``: the OpenAI chat-completions fields the gateway serves
+    (the function checks the rest and answers in OpenAI's error shape)."""
+    string = apigateway.JsonSchemaType.STRING
+    integer = apigateway.JsonSchemaType.INTEGER
+    text_part = apigateway.JsonSchema(
+        type=apigateway.JsonSchemaType.OBJECT,
+        required=["type", "text"],
+        properties={
+            "type": apigateway.JsonSchema(type=string, enum=["text"]),
+            "text": apigateway.JsonSchema(type=string, max_length=limits.max_message_chars),
+        },
+    )
+    tokens = apigateway.JsonSchema(type=integer, minimum=1, maximum=limits.max_output_tokens)
+    return apigateway.JsonSchema(
+        schema=apigateway.JsonSchemaVersion.DRAFT4,
+        title="ChatCompletionsRequest",
+        type=apigateway.JsonSchemaType.OBJECT,
+        required=["messages"],
+        additional_properties=False,
+        properties={
+            "messages": apigateway.JsonSchema(
+                type=apigateway.JsonSchemaType.ARRAY,
+                min_items=1,
+                max_items=limits.max_messages,
+                items=apigateway.JsonSchema(
+                    type=apigateway.JsonSchemaType.OBJECT,
+                    required=["role", "content"],
+                    properties={
+                        "role": apigateway.JsonSchema(
+                            type=string, enum=["system", "developer", "user", "assistant"]
+                        ),
+                        "content": apigateway.JsonSchema(
+                            one_of=[
+                                apigateway.JsonSchema(
+                                    type=string, max_length=limits.max_message_chars
+                                ),
+                                apigateway.JsonSchema(
+                                    type=apigateway.JsonSchemaType.ARRAY,
+                                    min_items=1,
+                                    items=text_part,
+                                ),
+                            ]
+                        ),
+                    },
+                ),
+            ),
+            "model": apigateway.JsonSchema(type=string, pattern=f"^{_NAME.pattern}$"),
+            "max_tokens": tokens,
+            "max_completion_tokens": tokens,
+            "temperature": apigateway.JsonSchema(
+                type=apigateway.JsonSchemaType.NUMBER, minimum=0, maximum=1
+            ),
+            "user": apigateway.JsonSchema(type=string, max_length=256),
+            "n": apigateway.JsonSchema(type=integer, minimum=1, maximum=1),
+            "stream": apigateway.JsonSchema(type=apigateway.JsonSchemaType.BOOLEAN, enum=[False]),
+        },
+    )
+
+
 def _feedback_schema() -> apigateway.JsonSchema:
     """``POST /v1/feedback``: a response id, a thumbs up or down and an optional comment."""
     string = apigateway.JsonSchemaType.STRING

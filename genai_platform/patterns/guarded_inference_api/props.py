@@ -46,6 +46,7 @@ __all__ = [
 #: The routes of the API: (HTTP method, path).
 ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/chat"),
+    ("POST", "/v1/chat/completions"),
     ("POST", "/v1/feedback"),
     ("GET", "/v1/models"),
 )
