@@ -60,6 +60,10 @@ _EXPORTS: dict[str, str] = {
     "PlatformStacks": "genai_platform.reference_app",
     "build_platform": "genai_platform.reference_app",
     "build_reference_app": "genai_platform.reference_app",
+    # calling the API (SigV4 for httpx / the openai client)
+    "SigV4Signer": "genai_platform.client",
+    "openai_http_client": "genai_platform.client",
+    "sigv4_auth": "genai_platform.client",
     # prop and result types (issue 11: every public type from the package root)
     "AcceleratorKind": "genai_platform.constructs.accelerators",
     "ImageCatalogueUnavailableError": "genai_platform.constructs.accelerators",
@@ -162,6 +166,7 @@ __all__ = [
     "RetryPolicy",
     "RolloutOptions",
     "ServingOptions",
+    "SigV4Signer",
     "StackSummary",
     "Tenant",
     "TenantConfig",
@@ -174,9 +179,11 @@ __all__ = [
     "check_app",
     "check_assembly",
     "load_config",
+    "openai_http_client",
     "parse_config",
     "pin_availability_zones",
     "read_nag_report",
+    "sigv4_auth",
     "synth_and_report",
     "to_sarif",
 ]
@@ -191,6 +198,7 @@ if TYPE_CHECKING:
         check_app,
         check_assembly,
     )
+    from genai_platform.client import SigV4Signer, openai_http_client, sigv4_auth
     from genai_platform.compliance import (
         Acknowledgement,
         NagFinding,

@@ -39,6 +39,7 @@ PUBLIC_MODULES = (
     "genai_platform.stacks",
     "genai_platform.stacks.governance",
     "genai_platform.reference_app",
+    "genai_platform.client",
 )
 
 
