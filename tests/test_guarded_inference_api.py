@@ -60,7 +60,12 @@ TEAM_A = Tenant(
 )
 TEAM_B = Tenant(id="team-b", principals=[ROLE_B], aliases=["fast"], log_content=True)
 APP_ENV = cdk.Environment(account=APP, region="us-east-1")
-ROUTES = [("POST", "/v1/chat"), ("POST", "/v1/feedback"), ("GET", "/v1/models")]
+ROUTES = [
+    ("POST", "/v1/chat"),
+    ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/feedback"),
+    ("GET", "/v1/models"),
+]
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -298,16 +303,17 @@ def _statement(statements: list[dict[str, Any]], sid: str) -> dict[str, Any]:
 
 
 def test_every_method_uses_iam_authorization_and_an_api_key(regional: Synth) -> None:
-    # GIVEN the gateway WHEN synthesized THEN all three methods are AWS_IAM with an API key
+    # GIVEN the gateway WHEN synthesized THEN all four methods are AWS_IAM with an API key
     methods = regional.resources("AWS::ApiGateway::Method")
-    assert len(methods) == 3
+    assert len(methods) == 4
     for method in methods.values():
         assert method["Properties"]["AuthorizationType"] == "AWS_IAM"
         assert method["Properties"]["ApiKeyRequired"] is True
 
 
 def test_routes_go_to_the_right_function_as_lambda_proxy(regional: Synth) -> None:
-    # GIVEN the three routes THEN chat and models reach the invoke function, feedback its own
+    # GIVEN the four routes THEN chat, chat/completions and models reach the invoke function,
+    # feedback its own
     resources = regional.template_json()["Resources"]
     routes = {}
     for method in regional.resources("AWS::ApiGateway::Method").values():
@@ -324,8 +330,34 @@ def test_routes_go_to_the_right_function_as_lambda_proxy(regional: Synth) -> Non
     feedback = regional.logical_id(regional.api.feedback_function)
     assert routes == {
         ("POST", "chat"): invoke,
+        ("POST", "completions"): invoke,
         ("GET", "models"): invoke,
         ("POST", "feedback"): feedback,
+    }
+
+
+def test_chat_completions_body_is_validated_against_its_openai_shaped_model(
+    regional: Synth,
+) -> None:
+    # GIVEN the OpenAI-compatible route THEN its body is checked against its own model
+    models = regional.resources("AWS::ApiGateway::Model")
+    (name,) = [k for k, m in models.items() if m["Properties"]["Name"] == "ChatCompletionsRequest"]
+    schema = models[name]["Properties"]["Schema"]
+    assert schema["required"] == ["messages"]
+    assert schema["additionalProperties"] is False
+    roles = schema["properties"]["messages"]["items"]["properties"]["role"]["enum"]
+    assert roles == ["system", "developer", "user", "assistant"]
+    assert schema["properties"]["stream"] == {"type": "boolean", "enum": [False]}
+    resources = regional.template_json()["Resources"]
+    (method,) = [
+        m["Properties"]
+        for m in regional.resources("AWS::ApiGateway::Method").values()
+        if resources[m["Properties"]["ResourceId"]["Ref"]]["Properties"]["PathPart"]
+        == "completions"
+    ]
+    assert method["RequestModels"] == {
+        "application/json": {"Ref": name},
+        "$default": {"Ref": name},
     }
 
 
@@ -1280,6 +1312,7 @@ def test_route_arns_wildcard_the_api_id() -> None:
     )
     assert arns == [
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/chat",
+        f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/chat/completions",
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/feedback",
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/GET/v1/models",
     ]
@@ -1328,7 +1361,7 @@ def test_caller_role_has_the_default_name_and_trusted_principal(regional: Synth)
     )
 
 
-def test_caller_role_may_invoke_exactly_the_three_routes(regional: Synth) -> None:
+def test_caller_role_may_invoke_exactly_the_four_routes(regional: Synth) -> None:
     invoke = _statement(_caller_statements(regional), "InvokeTheInferenceApiRoutes")
     assert invoke["Action"] == "execute-api:Invoke"
     assert [_rendered(r) for r in invoke["Resource"]] == [

@@ -378,7 +378,7 @@ def test_genai_stack_has_the_guarded_inference_api_for_the_tenants(checked: Chec
     routes = [
         m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] != "OPTIONS"
     ]
-    assert len(routes) == 3
+    assert len(routes) == 4  # chat, chat/completions, models, feedback
     assert all(r["AuthorizationType"] == "AWS_IAM" and r["ApiKeyRequired"] for r in routes)
     (policy,) = template.find_resources("AWS::ApiGateway::RestApi").values()
     document = json.dumps(policy["Properties"]["Policy"])
