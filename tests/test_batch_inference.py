@@ -355,10 +355,21 @@ def test_grants_cover_the_prefixes_and_the_key() -> None:
     role = iam.Role(stack, "Producer", assumed_by=iam.AccountRootPrincipal())
     batch.grant_write_input(role)
     batch.grant_start(role)
-    statements = json.dumps(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    # THEN in a customer-managed policy attached to the role, no inline policy (a team's role
+    # must raise no IAMNoInlinePolicy finding), with exact KMS actions
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    role_ref = {"Ref": stack.get_logical_id(role.node.default_child)}  # type: ignore[arg-type]
+    (policy,) = [
+        p
+        for p in template.find_resources("AWS::IAM::ManagedPolicy").values()
+        if p["Properties"].get("Roles") == [role_ref]
+    ]
+    statements = json.dumps(policy["Properties"]["PolicyDocument"])
     assert "states:StartExecution" in statements
     assert "/batch-input/*" in statements
-    assert "kms:GenerateDataKey*" in statements or "kms:Encrypt" in statements
+    assert '["kms:GenerateDataKey", "kms:Encrypt"]' in statements
+    assert "kms:ReEncrypt" not in statements
 
 
 # --------------------------------------------------------------------------- nag and lint

@@ -243,6 +243,7 @@ def test_caller_role_invokes_exactly_the_imported_api_routes(team_app: TeamApp) 
     assert sorted(_text(r) for r in statement["Resource"]) == sorted(
         [
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/chat",
+            f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/chat/completions",
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/feedback",
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/GET/v1/models",
         ]
@@ -545,7 +546,12 @@ def test_imported_api_grant_invoke_grants_exactly_its_routes(stack: cdk.Stack) -
     api.grant_invoke(role)
     routes = [
         f"arn:aws:execute-api:eu-west-1:{GENAI}:{API_ID}/v2/{route}"
-        for route in ("POST/v1/chat", "POST/v1/feedback", "GET/v1/models")
+        for route in (
+            "POST/v1/chat",
+            "POST/v1/chat/completions",
+            "POST/v1/feedback",
+            "GET/v1/models",
+        )
     ]
     (statement,) = _with_action(Template.from_stack(stack).to_json(), "execute-api:Invoke")
     assert statement["Action"] == "execute-api:Invoke"
