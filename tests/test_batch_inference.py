@@ -355,7 +355,16 @@ def test_grants_cover_the_prefixes_and_the_key() -> None:
     role = iam.Role(stack, "Producer", assumed_by=iam.AccountRootPrincipal())
     batch.grant_write_input(role)
     batch.grant_start(role)
-    statements = json.dumps(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    # the grants land in a customer-managed policy attached to the team's role (no inline one)
+    template = Template.from_stack(stack)
+    assert template.find_resources("AWS::IAM::Policy") == {}
+    role_id = stack.resolve(role.node.default_child.logical_id)
+    attached = {
+        k: v
+        for k, v in template.find_resources("AWS::IAM::ManagedPolicy").items()
+        if {"Ref": role_id} in v["Properties"].get("Roles", [])
+    }
+    statements = json.dumps(attached)
     assert "states:StartExecution" in statements
     assert "/batch-input/*" in statements
     assert "kms:GenerateDataKey*" in statements or "kms:Encrypt" in statements
