@@ -316,7 +316,7 @@ def test_imported_guardrail_grant_apply_grants_exactly_the_arns_and_key_given(
     guardrail.grant_apply(role)
     # THEN ApplyGuardrail on exactly the guardrail and profile ARNs, Decrypt on exactly the key
     Template.from_stack(stack).has_resource_properties(
-        "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy",
         {
             "PolicyDocument": {
                 "Statement": [

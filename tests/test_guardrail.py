@@ -74,7 +74,9 @@ def _version_id(**props: Any) -> str:
 
 
 def _policy_statements(template: Template) -> list[dict[str, Any]]:
-    _, policy = _only(template, "AWS::IAM::Policy")
+    # grants to a role land in one customer-managed policy (never an inline policy)
+    assert template.find_resources("AWS::IAM::Policy") == {}
+    _, policy = _only(template, "AWS::IAM::ManagedPolicy")
     statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 

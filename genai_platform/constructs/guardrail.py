@@ -54,6 +54,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from genai_platform import regions
+from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.interfaces import IGuardrail
 
 __all__ = [
@@ -600,6 +601,9 @@ class Guardrail(Construct, _GuardrailMetrics):
         if self._profile_id:
             regions = self._profile_regions or ("*",)
             resources.extend(self._profile_arn(region) for region in regions)
+        # A role, user or group gets the statements in a customer-managed policy (no inline
+        # policy on someone else's role: NIST/HIPAA IAMNoInlinePolicy).
+        grantee = managed_policy_grantee(self, grantee, description="Apply the guardrail")
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["bedrock:ApplyGuardrail"],
@@ -723,6 +727,7 @@ class _ImportedGuardrail(Construct, _GuardrailMetrics):
                 "resource-based policy that lets the grantee call bedrock:ApplyGuardrail on it "
                 "(and on its guardrail profiles), or every call that names it is denied"
             )
+        grantee = managed_policy_grantee(self, grantee, description="Apply the guardrail")
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["bedrock:ApplyGuardrail"],

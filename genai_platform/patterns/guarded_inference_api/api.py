@@ -22,6 +22,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from genai_platform.compliance import acknowledge
+from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.interfaces import (
     IGuardedInferenceApi,
     IGuardrail,
@@ -583,7 +584,9 @@ class GuardedInferenceApi(Construct):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (of this account) call the three routes: ``execute-api:Invoke`` on
         :attr:`execute_api_arns`. The resource policy still admits only the tenants'
-        principals, and every method needs the tenant's API key."""
+        principals, and every method needs the tenant's API key. A role, user or group gets
+        the statement in a customer-managed policy (no inline policy)."""
+        grantee = managed_policy_grantee(self, grantee, description="Invoke the inference API")
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
         )
@@ -1031,7 +1034,9 @@ class _ImportedApi(Construct):
         return _secret_name(self._name_prefix, tenant_id)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """``execute-api:Invoke`` on :attr:`execute_api_arns`."""
+        """``execute-api:Invoke`` on :attr:`execute_api_arns` (for a role, user or group, in a
+        customer-managed policy)."""
+        grantee = managed_policy_grantee(self, grantee, description="Invoke the inference API")
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
         )
