@@ -636,20 +636,13 @@ class CostConfig(_Model):
     """``[cost]``: the monthly ceilings ``genai-platform check`` enforces (see
     :mod:`genai_platform.cost`)."""
 
+    usage_profile: str | None = None
+    """Usage profile TOML, relative to the config file (to the package for the embedded
+    default); default: none, the usage figures equal the idle ones."""
     idle_ceiling_usd: float | None = None
     """Most the platform may cost a month with no traffic (default: no ceiling)."""
     usage_ceiling_usd: float | None = None
     """Most it may cost a month at ``usage_profile`` (default: no ceiling; needs a profile)."""
-    usage_profile: str | None = None
-    """Usage profile TOML, relative to the config file (to the package for the embedded
-    default); default: none, the usage figures equal the idle ones."""
-
-    @field_validator("idle_ceiling_usd", "usage_ceiling_usd")
-    @classmethod
-    def _ceiling(cls, value: float | None) -> float | None:
-        if value is not None and value < 0:
-            raise ValueError(f"{value!r} is negative; give a monthly amount in USD of 0 or more")
-        return value
 
     @field_validator("usage_profile")
     @classmethod
@@ -658,14 +651,18 @@ class CostConfig(_Model):
             raise ValueError(f"{value!r} is not a TOML file path (name ending in .toml)")
         return value
 
-    @model_validator(mode="after")
-    def _usage_needs_profile(self) -> CostConfig:
-        if self.usage_ceiling_usd is not None and self.usage_profile is None:
+    @field_validator("idle_ceiling_usd", "usage_ceiling_usd")
+    @classmethod
+    def _ceiling(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return value
+        if value < 0:
+            raise ValueError(f"{value:g} is negative; give a monthly amount in USD of 0 or more")
+        if info.field_name == "usage_ceiling_usd" and info.data.get("usage_profile") is None:
             raise ValueError(
-                f"cost.usage_ceiling_usd: {self.usage_ceiling_usd!r} needs cost.usage_profile "
-                "(the usage the ceiling applies to)"
+                f"{value:g} needs cost.usage_profile (the usage the ceiling applies to)"
             )
-        return self
+        return value
 
 
 class PlatformConfig(_Model):

@@ -253,15 +253,17 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _nested(assembly: Path, template: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
-    for logical_id, resource in template.get("Resources", {}).items():
-        if resource.get("Type") != "AWS::CloudFormation::Stack":
-            continue
-        asset = resource.get("Metadata", {}).get("aws:asset:path")
-        if isinstance(asset, str) and (assembly / asset).is_file():
-            nested = _read_json(assembly / asset)
-            yield logical_id, nested
-            yield from ((f"{logical_id}/{n}", t) for n, t in _nested(assembly, nested))
+def _nested(assembly: Path, artifact_id: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """The nested stack templates of a stack: the ``*.nested.template.json`` file assets of its
+    asset manifest (``<artifact id>.assets.json``), nested ones of those included."""
+    manifest = assembly / f"{artifact_id}.assets.json"
+    if not manifest.is_file():
+        return
+    for entry in _read_json(manifest).get("files", {}).values():
+        path = entry.get("source", {}).get("path", "")
+        nested = isinstance(path, str) and path.endswith(".nested.template.json")
+        if nested and (assembly / path).is_file():
+            yield path.removesuffix(".nested.template.json"), _read_json(assembly / path)
 
 
 def _stacks(assembly: Path) -> list[_Stack]:
@@ -284,7 +286,7 @@ def _stacks(assembly: Path) -> list[_Stack]:
         name = artifact.get("displayName", artifact_id)
         template = _read_json(assembly / artifact["properties"]["templateFile"])
         stack = _Stack(str(name), account, region, [("", template)])
-        stack.templates.extend(_nested(assembly, template))
+        stack.templates.extend(sorted(_nested(assembly, artifact_id)))
         stacks.append(stack)
     return stacks
 

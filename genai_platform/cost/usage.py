@@ -37,6 +37,7 @@ _TOP_KEYS = ("requests_per_month", "lambda_average_duration_ms", "models", "endp
 _MODEL_KEYS = ("input_tokens_per_month", "output_tokens_per_month", "model_id")
 _ENDPOINT_KEYS = ("hours_warm_per_month",)
 _STORAGE_KEYS = ("gb_stored", "gb_logged_per_month")
+_TOP = "(usage profile)"
 #: A month has at most 744 hours.
 MAX_HOURS_PER_MONTH = 744
 
@@ -79,9 +80,9 @@ def _table(problems: list[str], key: str, value: Any, allowed: tuple[str, ...]) 
         problems.append(f"{key}: {value!r} is not a table; expected keys: {', '.join(allowed)}")
         return {}
     for extra in value.keys() - set(allowed):
+        where = extra if key == _TOP else f"{key}.{extra}"
         problems.append(
-            f"{key}.{extra}: unknown key (value {value[extra]!r}); allowed keys: "
-            f"{', '.join(allowed)}"
+            f"{where}: unknown key (value {value[extra]!r}); allowed keys: {', '.join(allowed)}"
         )
     return value
 
@@ -89,7 +90,7 @@ def _table(problems: list[str], key: str, value: Any, allowed: tuple[str, ...]) 
 def parse_usage_profile(data: Mapping[str, Any], *, source: str | None = None) -> UsageProfile:
     """Validate parsed TOML data; raises ConfigError listing every problem."""
     problems: list[str] = []
-    top = _table(problems, "(usage profile)", dict(data), _TOP_KEYS)
+    top = _table(problems, _TOP, dict(data), _TOP_KEYS)
     requests = _number(problems, "requests_per_month", top.get("requests_per_month", 0))
     duration = top.get("lambda_average_duration_ms", 1000)
     duration_ms = _number(problems, "lambda_average_duration_ms", duration, maximum=900_000)
