@@ -260,9 +260,9 @@ class NetworkConfig(_Model):
     interface_endpoints: list[str] = Field(
         default_factory=lambda: list(REFERENCE_INTERFACE_ENDPOINTS)
     )
-    """Interface endpoints to create (default: only those the platform's functions call:
-    bedrock-runtime, sagemaker.runtime and kms; the API adds appconfigdata itself). The
-    construct's fuller default set is ``DEFAULT_INTERFACE_ENDPOINTS``."""
+    """Interface endpoints to create (default: only those the platform's functions call,
+    ``REFERENCE_INTERFACE_ENDPOINTS``: bedrock-runtime, sagemaker.runtime, kms and ssm; the API
+    adds appconfigdata itself). The construct's own default: ``DEFAULT_INTERFACE_ENDPOINTS``."""
     gateway_endpoints: list[str] = Field(default_factory=lambda: list(GATEWAY_ENDPOINT_SERVICES))
     """Gateway endpoints to create (default s3 and dynamodb)."""
     flow_log_retention_days: int = 365

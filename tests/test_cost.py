@@ -216,10 +216,10 @@ def test_default_config_idle_cost_is_at_most_ten_percent_of_always_on(
 def test_default_network_has_only_the_interface_endpoints_the_platform_calls(
     estimate: CostEstimate,
 ) -> None:
-    # GIVEN the default config THEN 4 interface endpoints (3 network + AppConfig) in 2 zones
+    # GIVEN the default config THEN 5 interface endpoints (4 network + AppConfig) in 2 zones
     interfaces = [r for r in _rows(estimate, "AWS::EC2::VPCEndpoint") if r.status == "priced"]
     services = sorted(r.note.split()[2] for r in interfaces)
-    assert services == ["appconfigdata", "bedrock-runtime", "kms", "runtime"]
+    assert services == ["appconfigdata", "bedrock-runtime", "kms", "runtime", "ssm"]
     assert all("2 zone(s)" in r.note for r in interfaces)
 
 
