@@ -19,6 +19,14 @@ cfn-lint errors or error annotations, or, with ``--strict``, unacknowledged warn
 annotations; 2 for bad usage or a bad config (the config's problems are printed).
 ``--strict`` is the default when the ``CI`` environment variable is set (to anything but
 empty, ``0``, ``false`` or ``no``); ``--no-strict`` turns it off.
+
+``check`` also prices the assembly (:mod:`genai_platform.cost`) and prints the idle, at-usage
+and always-on USD a month; for the reference app it exits 1 when the config's ``[cost]``
+``idle_ceiling_usd`` or ``usage_ceiling_usd`` is exceeded, naming the three largest drivers.
+
+``genai-platform cost [--config PATH | --assembly DIR] [--usage FILE] [--format table|json]
+[--refresh-prices]`` prints every resource's monthly cost idle, at a usage profile and always
+on, per stack and in total, with the assumptions (see :mod:`genai_platform.cost.estimate`).
 """
 
 from __future__ import annotations
@@ -263,11 +271,15 @@ def _check(args: argparse.Namespace) -> int:
     try:
         estimate, over = _check_cost(result.assembly_dir, config_for_cost, args.config)
     except ValueError as exc:  # an unknown region, model or instance type; a bad usage file
-        print(f"genai-platform check: cannot price the assembly:\n{exc}", file=sys.stderr)
-        return EXIT_USAGE
+        if config_for_cost is not None:  # the config's own ceilings cannot be checked
+            print(f"genai-platform check: cannot price the assembly:\n{exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"genai-platform check: no cost estimate: {exc}", file=sys.stderr)
+        estimate, over = None, []
     if args.format == "json":
         output = result.to_dict()
-        output["cost"] = {**_cost_summary(estimate), "ceiling_problems": over}
+        if estimate is not None:
+            output["cost"] = {**_cost_summary(estimate), "ceiling_problems": over}
         print(json.dumps(output, indent=2))
     elif args.format == "sarif":
         from genai_platform.sarif import dumps
@@ -275,6 +287,7 @@ def _check(args: argparse.Namespace) -> int:
         print(dumps(result))
     else:
         print(_report(result))
+    if args.format == "table" and estimate is not None:
         print(
             f"cost: {estimate.idle_usd:.2f} USD a month idle, {estimate.usage_usd:.2f} at "
             f"usage{'' if estimate.usage_profile else ' (no usage profile)'}, "
@@ -287,11 +300,14 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_cost(
     assembly_dir: Path, config: PlatformConfig | None, config_path: Path | None
-) -> tuple[CostEstimate, list[str]]:
-    """The estimate of a checked assembly and the ``[cost]`` ceilings it exceeds."""
+) -> tuple[CostEstimate | None, list[str]]:
+    """The estimate of a checked assembly and the ``[cost]`` ceilings it exceeds (None when
+    there is no assembly manifest to price)."""
     from genai_platform.cost import estimate_assembly
     from genai_platform.cost.ceilings import ceiling_problems, estimate_platform
 
+    if not (Path(assembly_dir) / "manifest.json").is_file():
+        return None, []
     if config is None:
         return estimate_assembly(assembly_dir), []
     estimate = estimate_platform(assembly_dir, config, config_path=config_path)

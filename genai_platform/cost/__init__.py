@@ -21,7 +21,12 @@ from genai_platform.cost.prices import (
     model_token_price,
     service_price,
 )
-from genai_platform.cost.usage import ModelUsage, UsageProfile, load_usage_profile
+from genai_platform.cost.usage import (
+    ModelUsage,
+    UsageProfile,
+    UsageProfileError,
+    load_usage_profile,
+)
 
 __all__ = [
     "PRICE_TABLE_DATE",
@@ -32,6 +37,7 @@ __all__ = [
     "PriceTable",
     "TokenPrice",
     "UsageProfile",
+    "UsageProfileError",
     "default_price_table",
     "estimate_assembly",
     "instance_hour_price",

@@ -34,7 +34,7 @@ from genai_platform.cost.prices import (
     PriceTable,
     default_price_table,
 )
-from genai_platform.cost.usage import UsageProfile
+from genai_platform.cost.usage import UsageProfile, UsageProfileError
 
 __all__ = ["CostEstimate", "CostRow", "estimate_assembly"]
 
@@ -269,7 +269,7 @@ def _nested(assembly: Path, artifact_id: str) -> Iterable[tuple[str, dict[str, A
 def _stacks(assembly: Path) -> list[_Stack]:
     manifest_file = assembly / "manifest.json"
     if not manifest_file.is_file():
-        raise FileNotFoundError(f"{assembly} is not a cloud assembly: no manifest.json there")
+        raise ValueError(f"{assembly} is not a cloud assembly: no manifest.json there")
     manifest = _read_json(manifest_file)
     stacks: list[_Stack] = []
     for artifact_id, artifact in manifest.get("artifacts", {}).items():
@@ -900,9 +900,7 @@ def estimate_assembly(
     )
     pricer.run()
     if pricer.problems:
-        from genai_platform.config import ConfigError
-
-        raise ConfigError(sorted(pricer.problems), source="usage profile")
+        raise UsageProfileError(sorted(pricer.problems))
     assumptions = [
         f"prices: the package's table dated {table.date} (on-demand list prices, USD); "
         f"months of {HOURS_PER_MONTH:g} hours",

@@ -24,14 +24,20 @@ naming the key, the value and what is allowed.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from genai_platform.config import ConfigError
 
-__all__ = ["ModelUsage", "UsageProfile", "load_usage_profile", "parse_usage_profile"]
+__all__ = [
+    "ModelUsage",
+    "UsageProfile",
+    "UsageProfileError",
+    "load_usage_profile",
+    "parse_usage_profile",
+]
 
 _TOP_KEYS = ("requests_per_month", "lambda_average_duration_ms", "models", "endpoints", "storage")
 _MODEL_KEYS = ("input_tokens_per_month", "output_tokens_per_month", "model_id")
@@ -40,6 +46,18 @@ _STORAGE_KEYS = ("gb_stored", "gb_logged_per_month")
 _TOP = "(usage profile)"
 #: A month has at most 744 hours.
 MAX_HOURS_PER_MONTH = 744
+
+
+class UsageProfileError(ConfigError):
+    """A usage profile is invalid, or names models or endpoints the assembly does not have.
+    ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str], *, source: str | None = None) -> None:
+        super().__init__(problems, source=source)
+        where = f" {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        self.args = (f"invalid usage profile{where} ({count}):\n{lines}",)
 
 
 @dataclass(frozen=True)
@@ -137,19 +155,21 @@ def parse_usage_profile(data: Mapping[str, Any], *, source: str | None = None) -
         problems, "storage.gb_logged_per_month", storage.get("gb_logged_per_month", 0)
     )
     if problems:
-        raise ConfigError(sorted(problems), source=source)
+        raise UsageProfileError(sorted(problems), source=source)
     return UsageProfile(requests, duration_ms, models, endpoints, gb_stored, gb_logged)
 
 
 def load_usage_profile(path: str | Path) -> UsageProfile:
     """Read and validate a usage profile TOML file; raises ConfigError."""
-    source = f"usage profile {path}"
+    source = str(path)
     try:
         text = Path(path).read_text("utf-8")
     except OSError as exc:
-        raise ConfigError([f"cannot read usage profile: {exc.strerror}"], source=source) from None
+        raise UsageProfileError(
+            [f"cannot read usage profile: {exc.strerror}"], source=source
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
+        raise UsageProfileError([f"not valid TOML: {exc}"], source=source) from None
     return parse_usage_profile(data, source=source)
