@@ -40,7 +40,7 @@ from genai_platform.cost.refresh import refresh_price_table
 from genai_platform.cost.usage import load_usage_profile, parse_usage_profile
 from genai_platform.reference_app import build_reference_app
 
-USAGE_FILE = Path(__file__).resolve().parents[1] / "config" / "usage.toml"
+USAGE_FILE = Path(__file__).resolve().parents[1] / "config" / "profiles" / "usage.toml"
 
 
 @pytest.fixture(scope="module")
@@ -332,7 +332,7 @@ def _config_with(tmp_path: Path, cost: str) -> Path:
     end = text.index("\n\n", start)
     path = tmp_path / "platform.toml"
     path.write_text(text[:start] + cost + text[end:], "utf-8")
-    (tmp_path / "usage.toml").write_text(USAGE_FILE.read_text("utf-8"), "utf-8")
+    (tmp_path / "usage.toml").write_text(USAGE_FILE.read_text("utf-8"), "utf-8")  # beside it
     return path
 
 
