@@ -34,7 +34,11 @@ from genai_platform.cost import (
     instance_hour_price,
     model_token_price,
 )
-from genai_platform.cost.ceilings import ceiling_problems, estimate_platform
+from genai_platform.cost.ceilings import (
+    ceiling_problems,
+    estimate_platform,
+    usage_profile_path,
+)
 from genai_platform.cost.prices import HOURS_PER_MONTH, REGIONS, service_price
 from genai_platform.cost.refresh import refresh_price_table
 from genai_platform.cost.usage import load_usage_profile, parse_usage_profile
@@ -389,6 +393,19 @@ def test_check_exits_0_under_the_ceilings_and_reports_the_figures(
     assert data["cost"]["ceiling_problems"] == []
     assert 0 < data["cost"]["idle_usd"] <= 200
     assert data["cost"]["idle_usd"] < data["cost"]["usage_usd"] <= 1500
+
+
+def test_a_copied_config_finds_the_shipped_usage_profile(tmp_path: Path) -> None:
+    # GIVEN the default config copied alone to another directory
+    copy = tmp_path / "mine.toml"
+    copy.write_text(default_config_text(), "utf-8")
+    # WHEN its usage profile is resolved THEN the package's profile is used
+    path = usage_profile_path(load_config(copy), copy)
+    assert path is not None and path.read_text("utf-8") == USAGE_FILE.read_text("utf-8")
+    # AND a profile beside the config wins
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "usage.toml").write_text("requests_per_month = 1\n", "utf-8")
+    assert usage_profile_path(load_config(copy), copy) == tmp_path / "profiles" / "usage.toml"
 
 
 # --------------------------------------------------------------------------- the price table

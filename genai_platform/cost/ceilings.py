@@ -20,15 +20,20 @@ __all__ = ["ceiling_problems", "estimate_platform", "usage_profile_path"]
 
 def usage_profile_path(config: PlatformConfig, config_path: str | Path | None) -> Path | None:
     """Where ``[cost] usage_profile`` points: relative to the config file, or to the package
-    for the embedded default config (``config_path`` None); None when it names none."""
+    for the embedded default config (``config_path`` None); None when it names none.
+
+    A relative path missing beside the config file but shipped in the package (a copy of the
+    default config names ``profiles/usage.toml``) is the package's file."""
     profile = config.cost.usage_profile
     if profile is None:
         return None
     if Path(profile).is_absolute():
         return Path(profile)
+    packaged = Path(str(resources.files("genai_platform").joinpath(profile)))
     if config_path is None:
-        return Path(str(resources.files("genai_platform").joinpath(profile)))
-    return Path(config_path).parent / profile
+        return packaged
+    beside = Path(config_path).parent / profile
+    return packaged if not beside.exists() and packaged.is_file() else beside
 
 
 def estimate_platform(
