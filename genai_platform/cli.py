@@ -19,6 +19,14 @@ cfn-lint errors or error annotations, or, with ``--strict``, unacknowledged warn
 annotations; 2 for bad usage or a bad config (the config's problems are printed).
 ``--strict`` is the default when the ``CI`` environment variable is set (to anything but
 empty, ``0``, ``false`` or ``no``); ``--no-strict`` turns it off.
+
+``check`` also prices the assembly (:mod:`genai_platform.cost`) and prints the idle, at-usage
+and always-on USD a month; for the reference app it exits 1 when the config's ``[cost]``
+``idle_ceiling_usd`` or ``usage_ceiling_usd`` is exceeded, naming the three largest drivers.
+
+``genai-platform cost [--config PATH | --assembly DIR] [--usage FILE] [--format table|json]
+[--refresh-prices]`` prints every resource's monthly cost idle, at a usage profile and always
+on, per stack and in total, with the assumptions (see :mod:`genai_platform.cost.estimate`).
 """
 
 from __future__ import annotations
@@ -33,12 +41,14 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from genai_platform.config import ConfigError, load_config
 
 if TYPE_CHECKING:
     from genai_platform.checks import CheckResult
+    from genai_platform.config import PlatformConfig
+    from genai_platform.cost import CostEstimate
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -166,7 +176,45 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="fail on unacknowledged warning annotations (default: on when CI is set)",
     )
+    _cost_parser(commands)
     return parser
+
+
+def _cost_parser(commands: Any) -> None:
+    cost = commands.add_parser(
+        "cost",
+        help="price a synthesized assembly: idle, at a usage profile and always on",
+        description=(
+            "Synthesize the reference app (or read --assembly) and print the monthly cost of "
+            "every resource idle, at a usage profile and always on, per stack and in total. "
+            "Exit 0, or 2 for bad usage, a bad config or usage file, or an unknown region, "
+            "model or instance type."
+        ),
+    )
+    source = cost.add_mutually_exclusive_group()
+    source.add_argument(
+        "--config", type=Path, default=None, help="platform config TOML (default: embedded)"
+    )
+    source.add_argument(
+        "--assembly", type=Path, default=None, metavar="DIR", help="a synthesized cdk.out"
+    )
+    cost.add_argument(
+        "--usage",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="usage profile TOML (default: the config's [cost] usage_profile; none with "
+        "--assembly)",
+    )
+    cost.add_argument(
+        "--out", type=Path, default=Path("cdk.out"), help="assembly directory (default cdk.out)"
+    )
+    cost.add_argument("--format", choices=("table", "json"), default="table")
+    cost.add_argument(
+        "--refresh-prices",
+        action="store_true",
+        help="rebuild the instance prices from the AWS Price List Query API (needs credentials)",
+    )
 
 
 def _strict_default() -> bool:
@@ -219,15 +267,61 @@ def _check(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
 
+    config_for_cost = None if args.app is not None or args.assembly is not None else config
+    try:
+        estimate, over = _check_cost(result.assembly_dir, config_for_cost, args.config)
+    except ValueError as exc:  # an unknown region, model or instance type; a bad usage file
+        if config_for_cost is not None:  # the config's own ceilings cannot be checked
+            print(f"genai-platform check: cannot price the assembly:\n{exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"genai-platform check: no cost estimate: {exc}", file=sys.stderr)
+        estimate, over = None, []
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2))
+        output = result.to_dict()
+        if estimate is not None:
+            output["cost"] = {**_cost_summary(estimate), "ceiling_problems": over}
+        print(json.dumps(output, indent=2))
     elif args.format == "sarif":
         from genai_platform.sarif import dumps
 
         print(dumps(result))
     else:
         print(_report(result))
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    if args.format == "table" and estimate is not None:
+        print(
+            f"cost: {estimate.idle_usd:.2f} USD a month idle, {estimate.usage_usd:.2f} at "
+            f"usage{'' if estimate.usage_profile else ' (no usage profile)'}, "
+            f"{estimate.always_on_usd:.2f} always on (genai-platform cost for every resource)"
+        )
+    for problem in over:
+        print(f"genai-platform check: {problem}", file=sys.stderr)
+    return EXIT_OK if result.ok and not over else EXIT_FINDINGS
+
+
+def _check_cost(
+    assembly_dir: Path, config: PlatformConfig | None, config_path: Path | None
+) -> tuple[CostEstimate | None, list[str]]:
+    """The estimate of a checked assembly and the ``[cost]`` ceilings it exceeds (None when
+    there is no assembly manifest to price)."""
+    from genai_platform.cost import estimate_assembly
+    from genai_platform.cost.ceilings import ceiling_problems, estimate_platform
+
+    if not (Path(assembly_dir) / "manifest.json").is_file():
+        return None, []
+    if config is None:
+        return estimate_assembly(assembly_dir), []
+    estimate = estimate_platform(assembly_dir, config, config_path=config_path)
+    return estimate, ceiling_problems(estimate, config)
+
+
+def _cost_summary(estimate: CostEstimate) -> dict[str, Any]:
+    return {
+        "idle_usd": round(estimate.idle_usd, 2),
+        "usage_usd": round(estimate.usage_usd, 2),
+        "always_on_usd": round(estimate.always_on_usd, 2),
+        "usage_profile": estimate.usage_profile,
+        "price_table_date": estimate.price_date,
+    }
 
 
 def _check_team_app(args: argparse.Namespace, strict: bool) -> CheckResult | None:
@@ -327,11 +421,143 @@ def _report(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def _cost_error(message: str) -> int:
+    print(f"genai-platform cost: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _pricing_client() -> Any:
+    """A Price List Query API client with timeouts, or None without AWS credentials."""
+    import boto3
+    from botocore.config import Config
+
+    from genai_platform.cost.refresh import PRICE_LIST_REGION
+
+    session = boto3.Session()
+    if session.get_credentials() is None:
+        return None
+    return session.client(
+        "pricing",
+        region_name=PRICE_LIST_REGION,
+        config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3}),
+    )
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from genai_platform.cost import estimate_assembly, load_usage_profile
+    from genai_platform.cost.ceilings import estimate_platform
+
+    prices = None
+    if args.refresh_prices:
+        from genai_platform.cost.refresh import refresh_price_table
+
+        client = _pricing_client()
+        if client is None:
+            return _cost_error(
+                "--refresh-prices needs AWS credentials (any identity allowed "
+                "pricing:GetProducts); none found, so nothing was refreshed"
+            )
+        prices, changes = refresh_price_table(client)
+        print(
+            f"genai-platform cost: refreshed {len(changes)} instance price(s) from the Price "
+            "List Query API",
+            file=sys.stderr,
+        )
+    try:
+        usage = load_usage_profile(args.usage) if args.usage is not None else None
+        if args.assembly is not None:
+            if not (args.assembly / "manifest.json").is_file():
+                return _cost_error(f"--assembly {args.assembly}: no manifest.json there")
+            estimate = estimate_assembly(args.assembly, usage=usage, prices=prices)
+        else:
+            config = load_config(args.config)
+            _use_bundled_node()
+            node = _check_node()
+            if node is not None:
+                return _cost_error(node)
+            from genai_platform.reference_app import build_reference_app
+
+            print("genai-platform cost: synthesizing the reference app", file=sys.stderr)
+            app = build_reference_app(config, outdir=str(args.out), nag=False)
+            assembly = Path(app.synth().directory)
+            estimate = estimate_platform(
+                assembly, config, config_path=args.config, usage=usage, prices=prices
+            )
+    except ValueError as exc:  # ConfigError, PriceLookupError, a construct's refusal
+        return _cost_error(str(exc))
+    if args.format == "json":
+        print(json.dumps(estimate.to_dict(), indent=2))
+    else:
+        print(_cost_report(estimate))
+    return EXIT_OK
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _cost_report(estimate: CostEstimate) -> str:
+    """Per resource, per stack and total; then the comparison and the assumptions."""
+    rows = [["stack", "resource", "type", "status", "idle", "at usage", "always on", "note"]]
+    for r in sorted(estimate.rows, key=lambda r: (r.stack, -r.usage_usd, r.logical_id)):
+        rows.append(
+            [
+                r.stack,
+                r.logical_id,
+                r.resource_type,
+                r.status,
+                _usd(r.idle_usd),
+                _usd(r.usage_usd),
+                _usd(r.always_on_usd),
+                r.note,
+            ]
+        )
+    for name, (idle, usage, always) in estimate.stacks().items():
+        rows.append([name, "(stack total)", "", "", _usd(idle), _usd(usage), _usd(always), ""])
+    rows.append(
+        [
+            "total",
+            "",
+            "",
+            "",
+            _usd(estimate.idle_usd),
+            _usd(estimate.usage_usd),
+            _usd(estimate.always_on_usd),
+            "USD a month",
+        ]
+    )
+    numeric = {4, 5, 6}
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append(
+        f"idle is {estimate.idle_share_of_always_on:.1%} of always on "
+        f"({_usd(estimate.idle_usd)} of {_usd(estimate.always_on_usd)} USD a month)"
+    )
+    not_priced = sorted({r.resource_type for r in estimate.rows if r.status == "not priced"})
+    if not_priced:
+        lines.append(f"not priced (not in the totals): {', '.join(not_priced)}")
+    lines.append("assumptions:")
+    lines.extend(f"  - {a}" for a in estimate.assumptions)
+    lines.append("figures not confirmed on the price pages:")
+    lines.extend(f"  - {u}" for u in estimate.unconfirmed)
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``genai-platform`` console script."""
     args = _parser().parse_args(argv)
     if args.command == "check":
         return _check(args)
+    if args.command == "cost":
+        return _cost(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -34,9 +34,9 @@ from pydantic import (
 )
 
 from genai_platform.endpoint_services import (
-    DEFAULT_INTERFACE_ENDPOINTS,
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
+    REFERENCE_INTERFACE_ENDPOINTS,
 )
 from genai_platform.regions import (
     BUDGETS,
@@ -56,6 +56,7 @@ __all__ = [
     "BudgetConfig",
     "BudgetsConfig",
     "ConfigError",
+    "CostConfig",
     "EndpointConfig",
     "GovernanceConfig",
     "GuardrailConfig",
@@ -257,9 +258,11 @@ class NetworkConfig(_Model):
     vpc_cidr: str = "10.40.0.0/16"
     """IPv4 range of the VPC (a /16 to /24 private range; default 10.40.0.0/16)."""
     interface_endpoints: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS)
+        default_factory=lambda: list(REFERENCE_INTERFACE_ENDPOINTS)
     )
-    """Interface endpoints to create (default: Bedrock, SageMaker and what they need)."""
+    """Interface endpoints to create (default: only those the platform's functions call,
+    ``REFERENCE_INTERFACE_ENDPOINTS``: bedrock-runtime, sagemaker.runtime, kms and ssm; the API
+    adds appconfigdata itself). The construct's own default: ``DEFAULT_INTERFACE_ENDPOINTS``."""
     gateway_endpoints: list[str] = Field(default_factory=lambda: list(GATEWAY_ENDPOINT_SERVICES))
     """Gateway endpoints to create (default s3 and dynamodb)."""
     flow_log_retention_days: int = 365
@@ -629,6 +632,39 @@ def _check_tag(key: str, value: str) -> None:
             )
 
 
+class CostConfig(_Model):
+    """``[cost]``: the monthly ceilings ``genai-platform check`` enforces (see
+    :mod:`genai_platform.cost`)."""
+
+    usage_profile: str | None = None
+    """Usage profile TOML, relative to the config file (to the package for the embedded
+    default); default: none, the usage figures equal the idle ones."""
+    idle_ceiling_usd: float | None = None
+    """Most the platform may cost a month with no traffic (default: no ceiling)."""
+    usage_ceiling_usd: float | None = None
+    """Most it may cost a month at ``usage_profile`` (default: no ceiling; needs a profile)."""
+
+    @field_validator("usage_profile")
+    @classmethod
+    def _profile(cls, value: str | None) -> str | None:
+        if value is not None and not value.endswith(".toml"):
+            raise ValueError(f"{value!r} is not a TOML file path (name ending in .toml)")
+        return value
+
+    @field_validator("idle_ceiling_usd", "usage_ceiling_usd")
+    @classmethod
+    def _ceiling(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return value
+        if value < 0:
+            raise ValueError(f"{value:g} is negative; give a monthly amount in USD of 0 or more")
+        if info.field_name == "usage_ceiling_usd" and info.data.get("usage_profile") is None:
+            raise ValueError(
+                f"{value:g} needs cost.usage_profile (the usage the ceiling applies to)"
+            )
+        return value
+
+
 class PlatformConfig(_Model):
     """The whole platform config (the TOML file's top level)."""
 
@@ -654,6 +690,8 @@ class PlatformConfig(_Model):
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     """Self-hosted model endpoints in the generative-AI account (default none)."""
     api: ApiConfig = Field(default_factory=ApiConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
+    """Monthly cost ceilings (default: none enforced)."""
     tenants: list[TenantConfig] = Field(default_factory=list)
     """Application teams allowed to call the inference API (default none: no API is built)."""
     acknowledged_warnings: list[WarningAcknowledgementConfig] = Field(default_factory=list)

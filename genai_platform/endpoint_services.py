@@ -22,6 +22,19 @@ DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
     "ssm",
 )
 
+#: The interface endpoints the reference generative-AI stack's own parts call from its private
+#: network: the gateway functions' Bedrock runtime, SageMaker runtime (self-hosted models), KMS
+#: (response ids) and SSM (the kill switch parameter); the API adds its AppConfig data endpoint
+#: itself. The reference config's default, so the idle platform pays for 5 endpoints instead of
+#: 13 (about 73 instead of 190 USD a month in two zones); ``[network] interface_endpoints``
+#: asks for more.
+REFERENCE_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "bedrock-runtime",
+    "sagemaker.runtime",
+    "kms",
+    "ssm",
+)
+
 #: Interface endpoints the private network can create (each costs about 7.30 USD per zone
 #: per month plus data processing): the defaults and a few more the platform's parts use.
 INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (

@@ -26,6 +26,7 @@ def test_import_and_config_validation_do_not_load_the_cdk() -> None:
 
 PUBLIC_MODULES = (
     "genai_platform.config",
+    "genai_platform.cost",
     "genai_platform.compliance",
     "genai_platform.checks",
     "genai_platform.constructs.accelerators",

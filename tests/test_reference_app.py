@@ -173,8 +173,18 @@ def test_genai_stack_has_private_network(checked: Checked) -> None:
     template.resource_count_is("AWS::EC2::NatGateway", 0)
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
     template.resource_count_is("AWS::EC2::FlowLog", 1)
-    # 12 interface + 2 gateway, and appconfigdata for the gateway's routing config
-    template.resource_count_is("AWS::EC2::VPCEndpoint", 15)
+    # only what the platform's functions call (bedrock-runtime, sagemaker.runtime, kms, ssm:
+    # issue 10's idle-cost goal), 2 gateway, and appconfigdata for the gateway's routing config
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 7)
+    services = sorted(
+        str(e["Properties"]["ServiceName"]).rsplit(".", 1)[-1]
+        if isinstance(e["Properties"]["ServiceName"], str)
+        else "gateway"
+        for e in template.find_resources(
+            "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
+        ).values()
+    )
+    assert services == ["appconfigdata", "bedrock-runtime", "kms", "runtime", "ssm"]
 
 
 def test_sandbox_config_warns_on_every_stack() -> None:
