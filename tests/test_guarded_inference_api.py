@@ -1823,3 +1823,19 @@ def test_warns_when_an_imported_key_cannot_admit_cloudwatch_logs() -> None:
         "/Test/Gateway", Match.string_like_regexp("logs.us-east-1.amazonaws.com kms:Encrypt")
     )
     assert len(warnings) == 1
+
+
+def test_functions_get_every_endpoint_they_call_in_a_lean_network() -> None:
+    # GIVEN a private network with no interface endpoint the gateway uses
+    stack = cdk.Stack(cdk.App(), "Test", env=TEST_ENV)
+    pin_availability_zones(stack, TEST_ZONES)
+    network = PrivateNetwork(
+        stack, "Network", availability_zones=TEST_ZONES, interface_endpoints=["sts"]
+    )
+    # WHEN the gateway is built in it
+    _api(stack, _models(stack), private_network=network)
+    endpoints = Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint")
+    services = json.dumps([e["Properties"]["ServiceName"] for e in endpoints.values()])
+    # THEN the kill switch, response-id key, models and routing config are reachable
+    for service in ("ssm", "kms", "bedrock-runtime", "sagemaker.runtime", "appconfigdata"):
+        assert f".{service}" in services, service

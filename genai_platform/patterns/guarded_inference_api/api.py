@@ -818,9 +818,11 @@ class GuardedInferenceApi(Construct):
     # ------------------------------------------------------------------ building
 
     def _add_function_endpoints(self, network: PrivateNetwork, *, tracing: bool) -> None:
-        """The interface endpoints the functions need beyond the network's defaults: AppConfig
-        Data (the routing config) and, with tracing, X-Ray: the isolated subnets have no other
-        route out, so without them config reads fail and traces are silently lost."""
+        """The interface endpoints the functions need, added to the network when it lacks them:
+        AppConfig Data (the routing config), SSM (the kill switch), KMS (the response-id key),
+        Bedrock runtime (Converse, ApplyGuardrail), SageMaker runtime (self-hosted models) and,
+        with tracing, X-Ray. The isolated subnets have no other route out, so without them those
+        calls fail (and traces are silently lost)."""
         account = iam.AccountPrincipal(self._stack.account)
         interface_endpoint_for(
             self,
@@ -837,6 +839,47 @@ class GuardedInferenceApi(Construct):
                 resources=[self._routing_config.configuration_arn],
             ),
         )
+        # What the functions call on every cold start or request: the kill switch (SSM), the
+        # response-id key (KMS), and the models. Reused when the network has them already.
+        needed = [
+            ("ssm", "SsmEndpoint", ["ssm:GetParameter"], [self._kill_switch.parameter_arn]),
+            ("kms", "KmsEndpoint", ["kms:GenerateMac"], [self._response_id_key.key_arn]),
+        ]
+        if self._plan.bedrock_aliases or self._plan.self_hosted:
+            needed.append(
+                (
+                    "bedrock-runtime",
+                    "BedrockRuntimeEndpoint",
+                    [
+                        "bedrock:InvokeModel",
+                        "bedrock:InvokeModelWithResponseStream",
+                        "bedrock:ApplyGuardrail",
+                    ],
+                    ["*"],
+                )
+            )
+        if self._plan.self_hosted:
+            needed.append(
+                (
+                    "sagemaker.runtime",
+                    "SageMakerRuntimeEndpoint",
+                    ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
+                    ["*"],
+                )
+            )
+        for service, endpoint_id, actions, resources in needed:
+            interface_endpoint_for(
+                self,
+                network,
+                service=service,
+                id=endpoint_id,
+                statement=iam.PolicyStatement(
+                    sid=f"GatewayFunctionsCall{endpoint_id.removesuffix('Endpoint')}",
+                    principals=[account],
+                    actions=actions,
+                    resources=resources,
+                ),
+            )
         if tracing:
             interface_endpoint_for(
                 self,
