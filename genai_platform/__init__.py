@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
     "BatchInference": "genai_platform.constructs.batch_inference",
+    "CostGuard": "genai_platform.constructs.cost_guard",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
@@ -121,6 +122,7 @@ __all__ = [
     "ConfigError",
     "ContainerFamily",
     "ContentFilter",
+    "CostGuard",
     "DataAccountStack",
     "DataCapture",
     "DeniedTopic",
@@ -228,6 +230,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.cost_guard import CostGuard
     from genai_platform.constructs.guardrail import (
         ContentFilter,
         DeniedTopic,
