@@ -525,3 +525,52 @@ def test_entry_validates_the_environment_once_and_ignores_a_malformed_event(
     config = runtime.sagemaker.meta.config
     assert (config.connect_timeout, config.read_timeout) == (2, 10)
     assert aws.kill_switch() == "off"
+
+
+# ------------------------------------------------------------------------------- the CLI
+
+
+def test_cli_guard_release_restores_the_switch_through_real_clients(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from genai_platform.cli import main
+
+    # GIVEN an engagement that flipped only the kill switch (no endpoints)
+    aws.runtime.targets = []
+    cg_guard.handle_event(aws.runtime, sns_event(budget_message()))
+    assert aws.kill_switch() == "on"
+    # WHEN released from the command line (boto3 clients against moto)
+    code = main(["guard", "release", "--table", TABLE, "--region", REGION])
+    # THEN the switch is back off and the command says what it restored
+    assert code == 0
+    assert aws.kill_switch() == "off"
+    out = capsys.readouterr().out
+    assert "released the engagement of 2026-12-03T11:00:00+00:00" in out
+    assert f"kill switch {KILL_SWITCH}: 'off'" in out
+    # AND a second release has nothing to do
+    assert main(["guard", "release", "--table", TABLE, "--region", REGION]) == 0
+    assert "nothing to release" in capsys.readouterr().out
+
+
+def test_cli_guard_release_reports_an_aws_error_with_exit_1(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from genai_platform.cli import main
+
+    # GIVEN a table that does not exist WHEN released THEN exit 1 with the AWS error
+    assert main(["guard", "release", "--table", "no-such-table", "--region", REGION]) == 1
+    assert "guard release:" in capsys.readouterr().err
+
+
+def test_cli_guard_release_finds_the_table_from_the_config(
+    aws: Aws, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from genai_platform.cli import main
+    from genai_platform.config import default_config_text
+
+    # GIVEN the default config (name "genai": table genai-cost-guard) and no engagement
+    config = tmp_path / "platform.toml"
+    config.write_text(default_config_text(), "utf-8")
+    # WHEN released by config THEN the table it names is read (nothing to release)
+    assert main(["guard", "release", "--config", str(config)]) == 0
+    assert "nothing to release" in capsys.readouterr().out
