@@ -360,3 +360,65 @@ def test_fails_with_every_problem_at_once_and_builds_nothing() -> None:
             record_table_name="x",
         )
     assert stack.node.try_find_child("Guard") is None
+
+
+# ------------------------------------------------------------------------ from config
+
+
+def _default_config_data() -> dict[str, Any]:
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    return tomllib.loads((root / "config" / "default.toml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("cost_guard", "expected"),
+    [
+        ({"trigger_threshold_percent": -5}, ("cost_guard.trigger_threshold_percent", "-5")),
+        ({"trigger_threshold_percent": 2000}, ("cost_guard.trigger_threshold_percent", "2000")),
+        ({"budget_action": "maybe"}, ("cost_guard.budget_action", "maybe")),
+        ({"enabled": True, "dry_run": True}, ("cost_guard.dry_run", "")),
+    ],
+)
+def test_config_refuses_bad_cost_guard_values_naming_the_key(
+    cost_guard: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    from genai_platform.config import ConfigError, parse_config
+
+    data = _default_config_data()
+    data["cost_guard"] = cost_guard
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data)
+    key, value = expected
+    line = next(line for line in str(raised.value).splitlines() if key in line)
+    assert value in line
+
+
+def test_trigger_above_every_budget_threshold_is_reported_under_its_toml_key() -> None:
+    from genai_platform import build_platform, parse_config
+    from genai_platform.stacks.config_problems import ConstructConfigError
+
+    # GIVEN [budgets.genai] alerts at 50/80/100 and a guard that would wait for 150 %
+    data = _default_config_data()
+    data["cost_guard"]["trigger_threshold_percent"] = 150
+    # WHEN the platform is built THEN the problem names the TOML key and the value
+    with pytest.raises(ConstructConfigError) as raised:
+        build_platform(cdk.App(), parse_config(data))
+    assert any(
+        p.startswith("cost_guard.trigger_threshold_percent: 150 is above every ACTUAL alert")
+        for p in raised.value.problems
+    ), raised.value.problems
+
+
+def test_budget_exposes_its_actual_thresholds_sorted() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Test", env=TEST_ENV)
+    budget = AccountBudget(
+        stack,
+        "Budget",
+        monthly_limit_usd=100,
+        actual_thresholds_percent=(100, 50),
+        anomaly_detection=False,
+    )
+    assert budget.actual_thresholds_percent == (50, 100)
