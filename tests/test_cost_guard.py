@@ -406,7 +406,7 @@ def test_trigger_above_every_budget_threshold_is_reported_under_its_toml_key() -
     with pytest.raises(ConstructConfigError) as raised:
         build_platform(cdk.App(), parse_config(data))
     assert any(
-        p.startswith("cost_guard.trigger_threshold_percent: 150 is above every ACTUAL alert")
+        p.startswith("cost_guard.trigger_threshold_percent: 150.0 is above every ACTUAL alert")
         for p in raised.value.problems
     ), raised.value.problems
 
