@@ -225,6 +225,7 @@ def _guard_release(args: argparse.Namespace) -> int:
             autoscaling=session.client("application-autoscaling", config=client_config),
             sagemaker=session.client("sagemaker", config=client_config),
             ssm=session.client("ssm", config=client_config),
+            budgets=session.client("budgets", config=client_config),
         )
     except (BotoCoreError, ClientError) as error:
         print(f"guard release: {error}", file=sys.stderr)

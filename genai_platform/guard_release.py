@@ -13,9 +13,12 @@ The caller's credentials need ``dynamodb:GetItem``/``PutItem``/``DeleteItem`` on
 (and the ``Describe*`` permissions Application Auto Scaling checks on the target service),
 and ``ssm:PutParameter`` on the kill switch.
 
-A Budgets action that attached the deny policy (the native second line) is not reversed here:
-reverse it in the Budgets console or with ``aws budgets execute-budget-action
---execution-type REVERSE_BUDGET_ACTION``.
+When the engagement recorded a Budgets action (the native second line: a deny policy attached
+to the gateway's invoke role), the release also reverses every action of that budget that
+attached exactly that policy and has run (status ``EXECUTION_SUCCESS``), with
+``ExecuteBudgetAction`` ``REVERSE_BUDGET_ACTION`` (AWS Budgets API reference); that needs
+``budgets:DescribeBudgetActionsForBudget`` and ``budgets:ExecuteBudgetAction``. An action that
+has not run (or ran after the release) is left alone: reverse it in the Budgets console.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class ReleaseResult:
     restored: list[dict[str, Any]] = field(default_factory=list)
     kill_switch: dict[str, str] | None = None
     engaged_at: str | None = None
+    reversed_budget_actions: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line per restored target, for the terminal."""
@@ -54,6 +58,7 @@ class ReleaseResult:
             lines.append(
                 f"  kill switch {self.kill_switch['name']}: {self.kill_switch['previous']!r}"
             )
+        lines += [f"  Budgets action {a}: reversed" for a in self.reversed_budget_actions]
         return "\n".join(lines)
 
 
@@ -71,6 +76,35 @@ def _set_desired(sagemaker: Any, target: dict[str, Any], count: int) -> None:
         )
 
 
+def _reverse_budget_actions(budgets: Any, recorded: dict[str, str]) -> list[str]:
+    """Reverse the budget's actions that attached the recorded deny policy and ran."""
+    policy_arn = recorded["policy_arn"]
+    account = policy_arn.split(":")[4]  # arn:aws:iam::<account>:policy/...
+    reversed_ids = []
+    token: str | None = None
+    while True:
+        page = budgets.describe_budget_actions_for_budget(
+            AccountId=account,
+            BudgetName=recorded["budget_name"],
+            **({"NextToken": token} if token else {}),
+        )
+        for action in page.get("Actions", []):
+            definition = action.get("Definition", {}).get("IamActionDefinition", {})
+            if definition.get("PolicyArn") == policy_arn and (
+                action.get("Status") == "EXECUTION_SUCCESS"
+            ):
+                budgets.execute_budget_action(
+                    AccountId=account,
+                    BudgetName=recorded["budget_name"],
+                    ActionId=action["ActionId"],
+                    ExecutionType="REVERSE_BUDGET_ACTION",
+                )
+                reversed_ids.append(str(action["ActionId"]))
+        token = page.get("NextToken")
+        if not token:
+            return reversed_ids
+
+
 def release(
     *,
     table_name: str,
@@ -78,6 +112,7 @@ def release(
     autoscaling: Any,
     sagemaker: Any,
     ssm: Any,
+    budgets: Any = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ReleaseResult:
     """Restore exactly what the recorded engagement changed; no record: change nothing."""
@@ -102,6 +137,9 @@ def release(
         ssm.put_parameter(
             Name=kill_switch["name"], Value=kill_switch["previous"], Type="String", Overwrite=True
         )
+    reversed_ids: list[str] = []
+    if snapshot.get("budget_action") and budgets is not None:
+        reversed_ids = _reverse_budget_actions(budgets, snapshot["budget_action"])
     released_at = now().isoformat()
     dynamodb.transact_write_items(
         TransactItems=[
@@ -130,4 +168,5 @@ def release(
         restored=list(snapshot["targets"]),
         kill_switch=kill_switch,
         engaged_at=snapshot.get("engaged_at"),
+        reversed_budget_actions=reversed_ids,
     )

@@ -139,6 +139,7 @@ def test_function_environment_names_targets_trigger_table_and_budget(full: Synth
     assert env["TRIGGER_PERCENT"] == "80"
     assert env["RECORD_TABLE"]["Ref"].startswith("GuardRecord")
     assert env["BUDGET_NAME"].startswith("Test-Budget-")
+    assert env["DENY_POLICY_ARN"]["Ref"].startswith("GuardDenyModelInvocation")
     assert function["Properties"]["ReservedConcurrentExecutions"] == 1
     assert function["Properties"]["Handler"] == "cost_guard_app.lambda_handler"
 
@@ -271,6 +272,8 @@ def test_budget_action_role_may_attach_only_the_deny_policy_to_only_the_gateway_
 
 def test_no_budget_action_without_a_gateway_role(defaults: Synth) -> None:
     defaults.template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+    _, function = defaults.resource("AWS::Lambda::Function", "GuardFunction")
+    assert "DENY_POLICY_ARN" not in function["Properties"]["Environment"]["Variables"]
 
 
 def test_budget_action_can_be_switched_off() -> None:

@@ -23,7 +23,9 @@
   (the gateway fails open). CloudFormation shape: AWS CloudFormation template reference,
   ``AWS::Budgets::BudgetsAction`` (``ActionType`` ``APPLY_IAM_POLICY``, ``Definition.
   IamActionDefinition`` with ``PolicyArn`` and ``Roles``, ``ExecutionRoleArn``,
-  ``ApprovalModel``, ``Subscribers``). Execution role: AWS Cost Management user guide,
+  ``ApprovalModel``, ``Subscribers``). ``guard release`` reverses the action when it ran
+  (``ExecuteBudgetAction`` with ``REVERSE_BUDGET_ACTION``). Execution role: AWS Cost
+  Management user guide,
   "Setting up a role for AWS Budgets to run budget actions" (a role trusted by
   ``budgets.amazonaws.com``; its example policy allows the ``iam:Attach*Policy`` /
   ``iam:Detach*Policy`` actions on ``*``, narrowed here to ``AttachRolePolicy`` and
@@ -190,9 +192,11 @@ class CostGuard(Construct):
         self._grant(budget, kill_switch)
         self._budget_action: budgets.CfnBudgetsAction | None = None
         if gateway_role is not None and budget_action:
-            self._budget_action = self._build_budget_action(
+            self._budget_action, deny = self._build_budget_action(
                 budget, gateway_role, trigger_threshold_percent
             )
+            # Recorded with an engagement, so that `guard release` reverses the action too.
+            self._function.add_environment("DENY_POLICY_ARN", deny.managed_policy_arn)
 
     # --------------------------------------------------------------------- attributes
 
@@ -437,7 +441,7 @@ class CostGuard(Construct):
 
     def _build_budget_action(
         self, budget: AccountBudget, gateway_role: iam.IRole, trigger: float
-    ) -> budgets.CfnBudgetsAction:
+    ) -> tuple[budgets.CfnBudgetsAction, iam.ManagedPolicy]:
         stack = cdk.Stack.of(self)
         deny = iam.ManagedPolicy(
             self,
@@ -503,7 +507,7 @@ class CostGuard(Construct):
         # The budget is referenced by name, not by a token: create it first.
         action.node.add_dependency(budget.budget)
         action.node.add_dependency(execution_role)
-        return action
+        return action, deny
 
 
 def _number_text(value: float) -> str:

@@ -574,3 +574,78 @@ def test_cli_guard_release_finds_the_table_from_the_config(
     # WHEN released by config THEN the table it names is read (nothing to release)
     assert main(["guard", "release", "--config", str(config)]) == 0
     assert "nothing to release" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------- Budgets action
+
+
+def test_release_reverses_the_budgets_action_that_attached_the_recorded_policy(aws: Aws) -> None:
+    from botocore.stub import Stubber
+
+    deny = f"arn:aws:iam::{ACCOUNT}:policy/genai-DenyModelInvocation"
+    # GIVEN an engagement recorded with the Budgets action's deny policy
+    aws.runtime.deny_policy_arn = deny
+    cg_guard.handle_event(aws.runtime, sns_event(budget_message()))
+    # AND Budgets reporting that action as run, beside another action and a pending one
+    budgets = boto3.client("budgets", region_name=REGION)
+    stubber = Stubber(budgets)
+
+    def action(action_id: str, policy: str, status: str) -> dict[str, Any]:
+        return {
+            "ActionId": action_id,
+            "BudgetName": BUDGET,
+            "NotificationType": "ACTUAL",
+            "ActionType": "APPLY_IAM_POLICY",
+            "ActionThreshold": {"ActionThresholdValue": 100, "ActionThresholdType": "PERCENTAGE"},
+            "Definition": {"IamActionDefinition": {"PolicyArn": policy, "Roles": ["gw"]}},
+            "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/budgets-action",
+            "ApprovalModel": "AUTOMATIC",
+            "Status": status,
+            "Subscribers": [{"SubscriptionType": "SNS", "Address": aws.topic_arn}],
+        }
+
+    stubber.add_response(
+        "describe_budget_actions_for_budget",
+        {
+            "Actions": [
+                action("11111111-1111-1111-1111-111111111111", deny, "EXECUTION_SUCCESS"),
+                action(
+                    "22222222-2222-2222-2222-222222222222",
+                    f"arn:aws:iam::{ACCOUNT}:policy/other",
+                    "EXECUTION_SUCCESS",
+                ),
+                action("33333333-3333-3333-3333-333333333333", deny, "STANDBY"),
+            ]
+        },
+        {"AccountId": ACCOUNT, "BudgetName": BUDGET},
+    )
+    stubber.add_response(
+        "execute_budget_action",
+        {
+            "AccountId": ACCOUNT,
+            "BudgetName": BUDGET,
+            "ActionId": "11111111-1111-1111-1111-111111111111",
+            "ExecutionType": "REVERSE_BUDGET_ACTION",
+        },
+        {
+            "AccountId": ACCOUNT,
+            "BudgetName": BUDGET,
+            "ActionId": "11111111-1111-1111-1111-111111111111",
+            "ExecutionType": "REVERSE_BUDGET_ACTION",
+        },
+    )
+    # WHEN released
+    with stubber:
+        result = release(
+            table_name=TABLE,
+            dynamodb=aws.client("dynamodb"),
+            autoscaling=aws.runtime.autoscaling,
+            sagemaker=aws.sagemaker,
+            ssm=aws.client("ssm"),
+            budgets=budgets,
+        )
+    # THEN exactly the action that attached the recorded policy and ran is reversed
+    stubber.assert_no_pending_responses()
+    assert result.reversed_budget_actions == ["11111111-1111-1111-1111-111111111111"]
+    assert "Budgets action 11111111-1111-1111-1111-111111111111: reversed" in result.summary()
+    assert aws.kill_switch() == "off"

@@ -106,6 +106,7 @@ class Runtime:
     notify_topic_arn: str
     trigger_percent: float
     budget_name: str | None
+    deny_policy_arn: str | None = None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -300,6 +301,12 @@ def _capture(runtime: Runtime, alert: Alert) -> dict[str, Any]:
         },
         "targets": captured,
         "kill_switch": kill_switch,
+        # The Budgets action (second line) attaches this policy; release reverses it.
+        "budget_action": (
+            {"budget_name": alert.budget_name, "policy_arn": runtime.deny_policy_arn}
+            if runtime.deny_policy_arn
+            else None
+        ),
     }
 
 

@@ -2,8 +2,9 @@
 clients created once with connect/read timeouts and bounded retries.
 
 Environment: ``TARGETS`` (JSON list of the scalable targets to zero), ``RECORD_TABLE``,
-``NOTIFY_TOPIC_ARN``, ``TRIGGER_PERCENT`` (required); ``KILL_SWITCH_PARAMETER`` and
-``BUDGET_NAME`` (optional: empty means no kill switch / any budget on the topic).
+``NOTIFY_TOPIC_ARN``, ``TRIGGER_PERCENT`` (required); ``KILL_SWITCH_PARAMETER``,
+``BUDGET_NAME`` and ``DENY_POLICY_ARN`` (optional: empty means no kill switch / any budget on
+the topic / no Budgets action to record for release).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def runtime_from(environ: Mapping[str, str], logger: Any) -> Runtime:
         notify_topic_arn=environ["NOTIFY_TOPIC_ARN"],
         trigger_percent=trigger,
         budget_name=environ.get("BUDGET_NAME") or None,
+        deny_policy_arn=environ.get("DENY_POLICY_ARN") or None,
     )
 
 
