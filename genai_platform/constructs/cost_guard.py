@@ -313,8 +313,6 @@ class CostGuard(Construct):
             role=self._role,
             timeout=cdk.Duration.minutes(2),
             memory_size=256,
-            # One engagement at a time; a second alert waits and finds it recorded.
-            reserved_concurrent_executions=1,
             log_group=log_group,
             environment={
                 "TARGETS": cdk.Stack.of(self).to_json_string(self._targets()),
@@ -343,6 +341,13 @@ class CostGuard(Construct):
                 "The guard calls Application Auto Scaling, SageMaker, SSM, DynamoDB and SNS "
                 "over TLS with IAM; the platform's isolated subnets have no Application Auto "
                 "Scaling endpoint, so it runs in Lambda's network",
+            )
+            acknowledge(
+                resource,
+                f"{pack}-LambdaConcurrency",
+                "Concurrent alerts are made safe by the record's conditional write (one "
+                "engagement wins, the others change nothing); reserving concurrency would take "
+                "from the account's unreserved pool and fail on accounts with a low quota",
             )
             acknowledge(
                 resource,

@@ -649,3 +649,11 @@ def test_release_reverses_the_budgets_action_that_attached_the_recorded_policy(a
     assert result.reversed_budget_actions == ["11111111-1111-1111-1111-111111111111"]
     assert "Budgets action 11111111-1111-1111-1111-111111111111: reversed" in result.summary()
     assert aws.kill_switch() == "off"
+
+
+def test_threshold_written_as_a_percentage_is_taken_as_is() -> None:
+    # GIVEN a notification whose threshold line is a percentage WHEN parsed
+    message = budget_message().replace("Alert Threshold: > $2,000.00", "Alert Threshold: > 100%")
+    alert, _ = cg_guard.parse_alert(sns_event(message)["Records"][0])
+    # THEN the percentage is used, not divided by the budgeted amount
+    assert alert is not None and alert.threshold_percent == 100.0

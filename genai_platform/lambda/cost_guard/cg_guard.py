@@ -5,17 +5,19 @@ Plain functions over an explicit :class:`Runtime` (clients injected), so every b
 testable without AWS. ``cost_guard_app`` is the thin Lambda entry.
 
 **The alert.** The function is subscribed to the account budget's SNS topic, which also carries
-Cost Anomaly Detection alerts. AWS Budgets sends its SNS notifications as plain text; AWS does
-not publish a schema for that text. The parser relies on the lines of the notification as AWS
-Budgets writes them (``Budget Name: ...``, ``Alert Type: ACTUAL``, ``Alert Threshold: > $80.00``,
-``Budgeted Amount: $100.00``, and ``ACTUAL Amount: $85.12``), and on the SNS-to-Lambda event
-shape (``Records[].Sns.Message``, ``MessageId``, ``TopicArn``; AWS Lambda developer guide,
-"Using Lambda with Amazon SNS"). The threshold percentage is ``Alert Threshold`` over
-``Budgeted Amount``. Because the text format is not documented, anything that does not parse
--- a changed format, an anomaly alert (JSON), a FORECASTED alert, a threshold under
-``TRIGGER_PERCENT``, another budget's alert -- is logged and ignored: never an exception, so
-SNS's retries never loop on a message that can never succeed. Only AWS errors raise (SNS then
-retries the invocation, and a retry resumes where the first attempt stopped).
+Cost Anomaly Detection alerts. AWS Budgets sends its SNS notifications as plain text, and AWS
+documents no schema for that text (none was found in the AWS Budgets user guide or API
+reference; unverified beyond that). The parser relies on labelled lines as budget
+notifications carry them (``Budget Name: ...``, ``Alert Type: ACTUAL``, ``Alert Threshold: >
+$80.00``, ``Budgeted Amount: $100.00``), and on the SNS-to-Lambda event shape
+(``Records[].Sns.Message``, ``MessageId``, ``TopicArn``; AWS Lambda developer guide, "Using
+Lambda with Amazon SNS"). The threshold percentage is ``Alert Threshold`` over ``Budgeted
+Amount`` (or the threshold itself when it is written with ``%``). Because the text format is
+not documented, anything that does not parse -- a changed format, an anomaly alert (JSON), a
+FORECASTED alert, a threshold under ``TRIGGER_PERCENT``, another budget's alert -- is logged
+and ignored: never an exception, so Lambda's retries of the asynchronous invocation never loop
+on a message that can never succeed. Only AWS errors raise (Lambda then retries the
+invocation, and a retry resumes where the first attempt stopped).
 
 **What it changes**, for each target (an inference component's copy count or an async
 endpoint's variant instance count, both Application Auto Scaling scalable targets in the
@@ -158,11 +160,15 @@ def parse_alert(record: object) -> tuple[Alert | None, str]:
     alert_type = fields.get("alert type", "").strip().upper()
     if not name or not alert_type:
         return None, "not an AWS Budgets notification (no Budget Name / Alert Type line)"
-    threshold = _amount(fields.get("alert threshold", ""))
+    threshold_text = fields.get("alert threshold", "")
+    threshold = _amount(threshold_text)
     budgeted = _amount(fields.get("budgeted amount", ""))
-    if threshold is None or budgeted is None or budgeted <= 0:
+    if threshold is not None and "%" in threshold_text:
+        percent = float(threshold)  # a threshold written as a percentage, not in USD
+    elif threshold is None or budgeted is None or budgeted <= 0:
         return None, "Alert Threshold or Budgeted Amount missing or not an amount"
-    percent = float(threshold / budgeted * 100)
+    else:
+        percent = float(threshold / budgeted * 100)
     return (
         Alert(
             budget_name=name[:100],
