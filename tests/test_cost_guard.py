@@ -112,16 +112,18 @@ def _statements(synth: Synth) -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------------------ subscription
 
 
-def test_function_is_subscribed_to_the_budget_topic_without_its_own_notifications(
+def test_function_is_subscribed_to_the_budget_topic_unfiltered(
     defaults: Synth,
 ) -> None:
-    # THEN the subscription filters out messages carrying the guard's origin attribute
+    # THEN it receives every message: no filter policy, which would drop the Budgets
+    # notifications (they carry no message attributes)
     defaults.template.has_resource_properties(
         "AWS::SNS::Subscription",
         {
             "Protocol": "lambda",
             "TopicArn": {"Ref": Match.string_like_regexp("BudgetTopic")},
-            "FilterPolicy": {"origin": [{"exists": False}]},
+            "FilterPolicy": Match.absent(),
+            "FilterPolicyScope": Match.absent(),
         },
     )
 

@@ -146,7 +146,8 @@ class CostGuard(Construct):
                 Default: added.
             notification_topic: Where the guard reports what it changed. Default: the
                 budget's alert topic (its own notifications carry the message attribute
-                ``origin`` = ``genai-platform-cost-guard``, which its subscription filters out).
+                ``origin`` = ``genai-platform-cost-guard``, which the function ignores when it reads
+                them back).
             record_table_name: Name of the record table (give one so ``guard release`` can
                 be pointed at it from config). Default: a name CloudFormation generates.
             encryption_key: Customer-managed KMS key for the table and the log group.
@@ -324,15 +325,11 @@ class CostGuard(Construct):
             },
         )
         function.node.add_dependency(self._policy)
-        function.add_event_source(
-            event_sources.SnsEventSource(
-                budget.topic,
-                filter_policy={
-                    # Not the guard's own notifications (sent with this attribute).
-                    "origin": sns.SubscriptionFilter(conditions=[{"exists": False}]),
-                },
-            )
-        )
+        # No filter policy: an ``"exists": false`` filter on the guard's ``origin`` attribute
+        # would also drop every Budgets notification, because SNS matches it only when the
+        # message has at least one attribute (Amazon SNS developer guide, "Key matching"), and
+        # Budgets sends none. The function ignores its own notifications instead.
+        function.add_event_source(event_sources.SnsEventSource(budget.topic))
         resource = function.node.default_child or function
         for pack in ("NIST.800.53.R5", "HIPAA.Security"):
             acknowledge(

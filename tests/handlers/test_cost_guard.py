@@ -657,3 +657,20 @@ def test_threshold_written_as_a_percentage_is_taken_as_is() -> None:
     alert, _ = cg_guard.parse_alert(sns_event(message)["Records"][0])
     # THEN the percentage is used, not divided by the budgeted amount
     assert alert is not None and alert.threshold_percent == 100.0
+
+
+def test_the_guards_own_notification_read_back_from_the_topic_is_ignored(aws: Aws) -> None:
+    # GIVEN the guard's notification as SNS delivers it to the guard (same topic)
+    cg_guard.handle_event(aws.runtime, sns_event(budget_message()))
+    _, message = aws.notifications()[0]
+    event = sns_event(message, message_id="msg-own")
+    event["Records"][0]["Sns"]["MessageAttributes"] = {
+        "origin": {"Type": "String", "Value": cg_guard.NOTIFICATION_ORIGIN}
+    }
+    # WHEN handled THEN ignored by its origin attribute (and its text is no alert either)
+    assert cg_guard.parse_alert(event["Records"][0]) == (
+        None,
+        "the cost guard's own notification",
+    )
+    del event["Records"][0]["Sns"]["MessageAttributes"]
+    assert cg_guard.parse_alert(event["Records"][0])[0] is None

@@ -62,8 +62,8 @@ __all__ = [
 CURRENT_KEY = "current"
 """Partition key of the item recording the engagement in force."""
 NOTIFICATION_ORIGIN = "genai-platform-cost-guard"
-"""Value of the ``origin`` message attribute on the guard's own notifications (the guard's
-subscription filters them out, so it never reads what it publishes)."""
+"""Value of the ``origin`` message attribute on the guard's own notifications: when the guard
+reports to the topic it listens to, it reads them back and ignores them by this attribute."""
 KINDS = ("inference-component", "async-endpoint")
 _MAX_MESSAGE_CHARS = 20_000
 _FIELD = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z ]{2,40}?)\s*:\s*(?P<value>.+?)\s*$", re.M)
@@ -148,6 +148,11 @@ def parse_alert(record: object) -> tuple[Alert | None, str]:
     sns = record.get("Sns")
     if not isinstance(sns, Mapping):
         return None, "record has no Sns object"
+    attributes = sns.get("MessageAttributes")
+    if isinstance(attributes, Mapping):
+        origin = attributes.get("origin")
+        if isinstance(origin, Mapping) and origin.get("Value") == NOTIFICATION_ORIGIN:
+            return None, "the cost guard's own notification"
     message = sns.get("Message")
     if not isinstance(message, str) or not message.strip():
         return None, "Sns.Message is missing or empty"
