@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     # constructs
     "AccountBudget": "genai_platform.constructs.budget",
     "BatchInference": "genai_platform.constructs.batch_inference",
+    "CostGuard": "genai_platform.constructs.cost_guard",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
@@ -98,6 +99,7 @@ _EXPORTS: dict[str, str] = {
     "GovernanceConfig": "genai_platform.config",
     "GuardrailConfig": "genai_platform.config",
     "LoggingConfig": "genai_platform.config",
+    "CostGuardConfig": "genai_platform.config",
     "ModelsConfig": "genai_platform.config",
     "NetworkConfig": "genai_platform.config",
     "TenantConfig": "genai_platform.config",
@@ -140,6 +142,8 @@ __all__ = [
     "ContentFilter",
     "CostConfig",
     "CostEstimate",
+    "CostGuard",
+    "CostGuardConfig",
     "CostRow",
     "DataAccountStack",
     "DataCapture",
@@ -242,6 +246,7 @@ if TYPE_CHECKING:
         BudgetsConfig,
         ConfigError,
         CostConfig,
+        CostGuardConfig,
         EndpointConfig,
         GovernanceConfig,
         GuardrailConfig,
@@ -263,6 +268,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.cost_guard import CostGuard
     from genai_platform.constructs.guardrail import (
         ContentFilter,
         DeniedTopic,

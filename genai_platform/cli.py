@@ -27,6 +27,9 @@ and always-on USD a month; for the reference app it exits 1 when the config's ``
 ``genai-platform cost [--config PATH | --assembly DIR] [--usage FILE] [--format table|json]
 [--refresh-prices]`` prints every resource's monthly cost idle, at a usage profile and always
 on, per stack and in total, with the assumptions (see :mod:`genai_platform.cost.estimate`).
+
+``genai-platform guard release [--table NAME | --config PATH] [--region REGION]`` undoes an
+engagement of the cost guard (see :mod:`genai_platform.guard_release`).
 """
 
 from __future__ import annotations
@@ -177,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         help="fail on unacknowledged warning annotations (default: on when CI is set)",
     )
     _cost_parser(commands)
+    _add_guard_parser(commands)
     return parser
 
 
@@ -215,6 +219,67 @@ def _cost_parser(commands: Any) -> None:
         action="store_true",
         help="rebuild the instance prices from the AWS Price List Query API (needs credentials)",
     )
+
+
+def _add_guard_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``guard release``: undo an engagement of the cost guard."""
+    guard = commands.add_parser("guard", help="operate the cost guard")
+    actions = guard.add_subparsers(dest="guard_command", required=True, metavar="ACTION")
+    release = actions.add_parser(
+        "release",
+        help="restore the capacities the cost guard recorded and clear the kill switch",
+        description=(
+            "Restore exactly the scaling limits, suspended state and desired counts the cost "
+            "guard recorded, put the kill switch's previous value back, and move the record to "
+            "history. Uses the AWS credentials of the environment. Exit 0 released or nothing "
+            "to release, 1 an AWS error, 2 bad usage or a bad config."
+        ),
+    )
+    where = release.add_mutually_exclusive_group()
+    where.add_argument("--table", default=None, help="the guard's record table (CostGuard.table)")
+    where.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="platform config TOML: the table is <name>-cost-guard in its region "
+        "(default: the embedded default config)",
+    )
+    release.add_argument("--region", default=None, help="AWS region (default: the config's)")
+
+
+def _guard_release(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from genai_platform.guard_release import release
+
+    table, region = args.table, args.region
+    if table is None:
+        try:
+            config = load_config(args.config)
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+        table, region = f"{config.name}-cost-guard", region or config.region
+    client_config = Config(
+        connect_timeout=5, read_timeout=30, retries={"max_attempts": 5, "mode": "standard"}
+    )
+    session = boto3.session.Session(region_name=region)
+    try:
+        result = release(
+            table_name=table,
+            dynamodb=session.client("dynamodb", config=client_config),
+            autoscaling=session.client("application-autoscaling", config=client_config),
+            sagemaker=session.client("sagemaker", config=client_config),
+            ssm=session.client("ssm", config=client_config),
+            budgets=session.client("budgets", config=client_config),
+        )
+    except (BotoCoreError, ClientError) as error:
+        print(f"guard release: {error}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(result.summary())
+    return EXIT_OK
 
 
 def _strict_default() -> bool:
@@ -558,6 +623,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     if args.command == "cost":
         return _cost(args)
+    if args.command == "guard":
+        return _guard_release(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "BudgetsConfig",
     "ConfigError",
     "CostConfig",
+    "CostGuardConfig",
     "EndpointConfig",
     "GovernanceConfig",
     "GuardrailConfig",
@@ -587,6 +588,20 @@ class LoggingConfig(_Model):
         return _check_retention(value)
 
 
+class CostGuardConfig(_Model):
+    """``[cost_guard]``: the generative-AI account's cost guard (see
+    :class:`genai_platform.constructs.cost_guard.CostGuard`)."""
+
+    enabled: bool = True
+    """Build the guard when the account has endpoints or the inference API (default true)."""
+    trigger_threshold_percent: float = Field(default=100.0, ge=0.1, le=1000)
+    """Engage on an ACTUAL alert of ``[budgets.genai]`` at or above this percentage; at most
+    its highest ``actual_thresholds_percent`` (default 100)."""
+    budget_action: bool = True
+    """Also add the AWS Budgets action that attaches a deny policy to the gateway's invoke
+    role at the same threshold (default true; only with the inference API)."""
+
+
 class WarningAcknowledgementConfig(_Model):
     """One ``[[acknowledged_warnings]]`` entry: a construct warning kept on purpose.
 
@@ -686,6 +701,7 @@ class PlatformConfig(_Model):
     models: ModelsConfig
     guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    cost_guard: CostGuardConfig = Field(default_factory=CostGuardConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     """Self-hosted model endpoints in the generative-AI account (default none)."""

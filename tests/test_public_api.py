@@ -31,6 +31,7 @@ PUBLIC_MODULES = (
     "genai_platform.checks",
     "genai_platform.constructs.accelerators",
     "genai_platform.constructs.budget",
+    "genai_platform.constructs.cost_guard",
     "genai_platform.constructs.guardrail",
     "genai_platform.constructs.inference_endpoint",
     "genai_platform.constructs.invocation_logging",

@@ -419,3 +419,37 @@ def test_application_stack_has_one_caller_role_per_tenant(checked: Checked) -> N
     assert "execute-api:Invoke" in policies
     assert ":execute-api:us-east-1:222222222222:*/prod/POST/v1/chat" in policies
     assert "secret:genai/gateway/search/api-key-??????" in policies
+
+
+def test_genai_stack_guards_every_endpoint_and_the_gateway_from_config(checked: Checked) -> None:
+    # GIVEN the default config ([cost_guard] at 100 %, two endpoints, the inference API)
+    template = _template(checked, "GenAiAccount")
+    functions = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "cost_guard_app.lambda_handler"}}
+    )
+    # THEN one guard acts on both inference components and the gateway's kill switch
+    (guard,) = functions.values()
+    env = guard["Properties"]["Environment"]["Variables"]
+    assert env["TRIGGER_PERCENT"] == "100"
+    targets = json.loads(env["TARGETS"])
+    assert sorted(t["resource_id"] for t in targets) == [
+        "inference-component/genai-llama-inf2-ic",
+        "inference-component/genai-mistral-gpu-ic",
+    ]
+    assert env["KILL_SWITCH_PARAMETER"]["Ref"].startswith("InferenceApiKillSwitch")
+    # AND its record table is named for `guard release --config`
+    template.has_resource_properties("AWS::DynamoDB::Table", {"TableName": "genai-cost-guard"})
+    # AND the Budgets action denies the gateway's invoke role model invocation at 100 %
+    template.has_resource_properties(
+        "AWS::Budgets::BudgetsAction",
+        {
+            "ActionType": "APPLY_IAM_POLICY",
+            "NotificationType": "ACTUAL",
+            "ActionThreshold": {"Type": "PERCENTAGE", "Value": 100},
+            "Definition": {
+                "IamActionDefinition": Match.object_like(
+                    {"Roles": [{"Ref": Match.string_like_regexp("InferenceApiInvoke")}]}
+                )
+            },
+        },
+    )

@@ -175,6 +175,7 @@ class AccountBudget(Construct):
         super().__init__(scope, id)
         tag = (cost_allocation_tag[0], cost_allocation_tag[1]) if cost_allocation_tag else None
         actual = sorted(actual_thresholds_percent)
+        self._actual_thresholds_percent = tuple(actual)
 
         self._budget_name = budget_name or self._default_name(actual, forecast_threshold_percent)
         self._encryption_key = encryption_key or kms.Key(
@@ -229,6 +230,11 @@ class AccountBudget(Construct):
     def budget(self) -> budgets.CfnBudget:
         """The AWS Budgets budget."""
         return self._budget
+
+    @property
+    def actual_thresholds_percent(self) -> tuple[float, ...]:
+        """The ACTUAL alert thresholds, in percent of the limit, ascending."""
+        return self._actual_thresholds_percent
 
     @property
     def budget_name(self) -> str:

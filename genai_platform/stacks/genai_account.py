@@ -12,6 +12,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from genai_platform.config import EndpointConfig, PlatformConfig
+from genai_platform.constructs.cost_guard import CostGuard
 from genai_platform.constructs.guardrail import (
     ContentFilter,
     DeniedTopic,
@@ -52,7 +53,9 @@ class GenAiAccountStack(AccountStack):
     zero), ``inference_api`` (the guarded inference API for ``[[tenants]]``; None without
     tenants) and ``invocation_logging`` (Bedrock model
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
-    ``[logging] enabled = false``).
+    ``[logging] enabled = false``), ``cost_guard`` (scales every endpoint to zero and flips
+    the gateway's kill switch on an ACTUAL alert of the account budget at
+    ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard).
     """
 
     def __init__(
@@ -145,6 +148,15 @@ class GenAiAccountStack(AccountStack):
             )
         if self.inference_api is not None:
             _roll_back_on_gateway_errors(self, config, self.inference_api)
+        self.cost_guard: CostGuard | None = None
+        if (
+            config.cost_guard.enabled
+            and len(self.endpoints) == len(config.endpoints)
+            and (self.endpoints or self.inference_api is not None)
+        ):
+            self.cost_guard = problems.build(
+                "cost_guard", lambda: _cost_guard(self, config), keys=_COST_GUARD_KEYS
+            )
         logging = config.logging
         self.invocation_logging: InvocationLogging | None = None
         if logging.enabled:
@@ -182,6 +194,7 @@ _API_KEYS = {
     "cloud_watch_role": "api.set_account_logging_role",
     "organization_id": "accounts.organization_id",
 }
+_COST_GUARD_KEYS = {"record_table_name": "name"}
 _LOGGING_KEYS = {
     "retention": "logging.retention_days",
     "log_retention": "logging.log_retention_days",
@@ -197,6 +210,31 @@ def _endpoint_keys(n: int) -> dict[str, str]:
         "data_capture": f"{prefix}.data_capture_sampling_percentage",
         "endpoint_name": f"{prefix}.name",
     }
+
+
+def cost_guard_table_name(config: PlatformConfig) -> str:
+    """Name of the cost guard's record table, ``<name>-cost-guard``: fixed, so that
+    ``genai-platform guard release --config <file>`` finds it from the config."""
+    return f"{config.name}-cost-guard"
+
+
+def _cost_guard(stack: GenAiAccountStack, config: PlatformConfig) -> CostGuard:
+    """The cost guard from ``[cost_guard]``: every endpoint, the gateway's kill switch and, with
+    ``budget_action``, the Budgets action on the gateway's invoke role."""
+    api = stack.inference_api
+    role = api.invoke_function.role if api is not None else None
+    return CostGuard(
+        stack,
+        "CostGuard",
+        budget=stack.budget,
+        endpoints=list(stack.endpoints.values()),
+        kill_switch=api.kill_switch if api is not None else None,
+        gateway_role=role,
+        budget_action=config.cost_guard.budget_action,
+        trigger_threshold_percent=config.cost_guard.trigger_threshold_percent,
+        record_table_name=cost_guard_table_name(config),
+        encryption_key=stack.key,
+    )
 
 
 def invocation_logging_role_name(config: PlatformConfig) -> str:
