@@ -38,6 +38,7 @@ from genai_platform.patterns.guarded_inference_api import (
 )
 from genai_platform.stacks.account_stack import AccountStack
 from genai_platform.stacks.config_problems import ConfigProblems
+from genai_platform.stacks.version_outputs import add_version_outputs
 
 
 class GenAiAccountStack(AccountStack):
@@ -52,7 +53,9 @@ class GenAiAccountStack(AccountStack):
     zero), ``inference_api`` (the guarded inference API for ``[[tenants]]``; None without
     tenants) and ``invocation_logging`` (Bedrock model
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
-    ``[logging] enabled = false``).
+    ``[logging] enabled = false``). ``version_outputs``: stack outputs by logical id, the
+    guardrail's id and version, each inference component's name and model version, and the
+    API's URL (``InferenceApiUrl``), so everyone can see which version runs where.
     """
 
     def __init__(
@@ -165,6 +168,13 @@ class GenAiAccountStack(AccountStack):
                 keys=_LOGGING_KEYS,
             )
         problems.raise_if_any()
+        self.version_outputs = add_version_outputs(
+            self,
+            config,
+            guardrail=guardrail,
+            endpoints=self.endpoints,
+            inference_api=self.inference_api,
+        )
 
 
 #: Construct props whose TOML key is not ``<section>.<prop>``.

@@ -1,0 +1,51 @@
+"""The pipeline app: ``python -m genai_platform.delivery.app [DELIVERY_FILE]``.
+
+Builds the :class:`~genai_platform.stacks.delivery.DeliveryPipeline` stack (and, with it, one
+stage per environment) from a delivery file (default ``config/delivery.toml``, or the CDK
+context key ``delivery``), with the three nag packs attached. The pipeline's synth step runs it
+through ``genai-platform check --app``; ``npx cdk deploy --app "python -m
+genai_platform.delivery.app"`` deploys the pipeline the first time, after which it updates
+itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+
+from genai_platform.compliance import add_nag_packs
+from genai_platform.delivery.config import load_delivery_config
+
+__all__ = ["DEFAULT_DELIVERY_FILE", "build_delivery_app", "main"]
+
+DEFAULT_DELIVERY_FILE = "config/delivery.toml"
+
+
+def build_delivery_app(
+    delivery_file: str, *, outdir: str | None = None, nag: bool = True
+) -> cdk.App:
+    """A CDK app holding the delivery pipeline of ``delivery_file`` (nag packs attached)."""
+    from genai_platform.stacks.delivery import DeliveryPipeline
+
+    delivery, platforms = load_delivery_config(delivery_file)
+    app = cdk.App(outdir=outdir) if outdir else cdk.App()
+    DeliveryPipeline(
+        app, "DeliveryPipeline", delivery=delivery, platforms=platforms, delivery_file=delivery_file
+    )
+    if nag:
+        add_nag_packs(app)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Synthesize the pipeline app (the delivery file from ``argv``, context, or the default)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    probe = cdk.App()
+    path = args[0] if args else str(probe.node.try_get_context("delivery") or DEFAULT_DELIVERY_FILE)
+    build_delivery_app(path).synth()
+
+
+if __name__ == "__main__":
+    main()
