@@ -11,14 +11,15 @@ itself.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 
 from genai_platform.compliance import add_nag_packs
-from genai_platform.delivery.config import load_delivery_config
+from genai_platform.config import PlatformConfig
+from genai_platform.delivery.config import DeliveryConfig, load_delivery_config
 
-__all__ = ["DEFAULT_DELIVERY_FILE", "build_delivery_app", "main"]
+__all__ = ["DEFAULT_DELIVERY_FILE", "add_github_role_stacks", "build_delivery_app", "main"]
 
 DEFAULT_DELIVERY_FILE = "config/delivery.toml"
 
@@ -34,9 +35,49 @@ def build_delivery_app(
     DeliveryPipeline(
         app, "DeliveryPipeline", delivery=delivery, platforms=platforms, delivery_file=delivery_file
     )
+    if delivery.github is not None:
+        add_github_role_stacks(app, delivery, platforms)
     if nag:
         add_nag_packs(app)
     return app
+
+
+def add_github_role_stacks(
+    app: cdk.App, delivery: DeliveryConfig, platforms: Mapping[str, PlatformConfig]
+) -> list[cdk.Stack]:
+    """``[delivery.github]``: per environment and account, a stack with that account's GitHub
+    OIDC provider and a deployment role trusted for the repository, branch and the GitHub
+    environment named like the delivery environment (``GitHub-<env>-<role>``)."""
+    from genai_platform.constructs.github_roles import GitHubDeploymentRoles
+
+    github = delivery.github
+    assert github is not None
+    stacks: list[cdk.Stack] = []
+    for env in delivery.environments:
+        platform = platforms[env.name]
+        for role, account in (
+            ("data", platform.accounts.data),
+            ("genai", platform.accounts.genai),
+            ("application", platform.accounts.application),
+        ):
+            stack = cdk.Stack(
+                app,
+                f"GitHub-{env.name}-{role}",
+                env=cdk.Environment(account=account, region=platform.region),
+                stack_name=f"{platform.name}-{role}-github-deploy",
+                description=f"genai-platform {platform.name}: GitHub Actions deployment role "
+                f"({github.repository}, {github.branch}, environment {env.name})",
+            )
+            GitHubDeploymentRoles(
+                stack,
+                "GitHubDeployment",
+                repository=github.repository,
+                branch=github.branch,
+                environment=env.name,
+                role_name=f"{platform.name}-{role}-github-deploy",
+            )
+            stacks.append(stack)
+    return stacks
 
 
 def main(argv: Sequence[str] | None = None) -> None:
