@@ -11,7 +11,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("genai-platform")
+    except PackageNotFoundError:  # a source tree on the path, not installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 _EXPORTS: dict[str, str] = {
     # config
@@ -98,6 +109,16 @@ _EXPORTS: dict[str, str] = {
     "NetworkConfig": "genai_platform.config",
     "TenantConfig": "genai_platform.config",
     "WarningAcknowledgementConfig": "genai_platform.config",
+    # delivery (issue 14)
+    "DeliveryConfig": "genai_platform.delivery.config",
+    "DeliveryEnvironmentConfig": "genai_platform.delivery.config",
+    "DeliverySourceConfig": "genai_platform.delivery.config",
+    "GitHubConfig": "genai_platform.delivery.config",
+    "load_delivery_config": "genai_platform.delivery.config",
+    "DeliveryPipeline": "genai_platform.stacks.delivery",
+    "PlatformStage": "genai_platform.stacks.delivery",
+    "GitHubDeploymentRoles": "genai_platform.constructs.github_roles",
+    "SmokeTestError": "genai_platform.delivery.smoke_test",
 }
 
 __all__ = [
@@ -123,11 +144,17 @@ __all__ = [
     "ContentFilter",
     "DataAccountStack",
     "DataCapture",
+    "DeliveryConfig",
+    "DeliveryEnvironmentConfig",
+    "DeliveryPipeline",
+    "DeliverySourceConfig",
     "DeniedTopic",
     "EndpointConfig",
     "EndpointMode",
     "GatewayCallerRole",
     "GenAiAccountStack",
+    "GitHubConfig",
+    "GitHubDeploymentRoles",
     "GovernanceConfig",
     "GovernanceStack",
     "GuardedInferenceApi",
@@ -155,6 +182,7 @@ __all__ = [
     "PiiEntity",
     "PlatformConfig",
     "PlatformStacks",
+    "PlatformStage",
     "PrivateNetwork",
     "RegexFilter",
     "RegionalFeature",
@@ -162,6 +190,7 @@ __all__ = [
     "RetryPolicy",
     "RolloutOptions",
     "ServingOptions",
+    "SmokeTestError",
     "StackSummary",
     "Tenant",
     "TenantConfig",
@@ -174,6 +203,7 @@ __all__ = [
     "check_app",
     "check_assembly",
     "load_config",
+    "load_delivery_config",
     "parse_config",
     "pin_availability_zones",
     "read_nag_report",
@@ -228,6 +258,7 @@ if TYPE_CHECKING:
     )
     from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
+    from genai_platform.constructs.github_roles import GitHubDeploymentRoles
     from genai_platform.constructs.guardrail import (
         ContentFilter,
         DeniedTopic,
@@ -257,6 +288,14 @@ if TYPE_CHECKING:
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.constructs.rollout import RolloutOptions
     from genai_platform.constructs.serving import ContainerFamily, ServingOptions
+    from genai_platform.delivery.config import (
+        DeliveryConfig,
+        DeliveryEnvironmentConfig,
+        DeliverySourceConfig,
+        GitHubConfig,
+        load_delivery_config,
+    )
+    from genai_platform.delivery.smoke_test import SmokeTestError
     from genai_platform.patterns.guarded_inference_api import (
         CallTimeouts,
         CircuitBreaker,
@@ -275,6 +314,7 @@ if TYPE_CHECKING:
         DataAccountStack,
         GenAiAccountStack,
     )
+    from genai_platform.stacks.delivery import DeliveryPipeline, PlatformStage
     from genai_platform.stacks.governance import GovernanceStack
 
 
