@@ -37,7 +37,7 @@ def gateway() -> Iterator[tuple[_Gateway, str]]:
     state = _Gateway(200)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             state.requests.append(
                 (self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
             )
@@ -119,9 +119,7 @@ def test_passes_on_200_with_a_request_signed_by_the_assumed_role(
     stub.assert_no_pending_responses()
     [(method, path, headers)] = state.requests
     assert (method, path) == ("GET", "/prod/v1/models")
-    assert headers["authorization"].startswith(
-        "AWS4-HMAC-SHA256 Credential=ASIAASSUMEDKEY000001/"
-    )
+    assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=ASIAASSUMEDKEY000001/")
     assert "/us-east-1/execute-api/aws4_request" in headers["authorization"]
     assert headers["x-amz-security-token"] == "assumed-session-token"
     # AND the API key was read with the assumed credentials and sent as x-api-key
