@@ -25,15 +25,28 @@ DEFAULT_DELIVERY_FILE = "config/delivery.toml"
 
 
 def build_delivery_app(
-    delivery_file: str, *, outdir: str | None = None, nag: bool = True
+    delivery_file: str,
+    *,
+    repository_path: str | None = None,
+    outdir: str | None = None,
+    nag: bool = True,
 ) -> cdk.App:
-    """A CDK app holding the delivery pipeline of ``delivery_file`` (nag packs attached)."""
+    """A CDK app holding the delivery pipeline of ``delivery_file`` (nag packs attached) and,
+    with ``[delivery.github]``, the GitHub deployment role stacks.
+
+    ``repository_path`` is the delivery file's path inside the repository, used in the synth
+    step's commands (default ``delivery_file`` as given).
+    """
     from genai_platform.stacks.delivery import DeliveryPipeline
 
     delivery, platforms = load_delivery_config(delivery_file)
     app = cdk.App(outdir=outdir) if outdir else cdk.App()
     DeliveryPipeline(
-        app, "DeliveryPipeline", delivery=delivery, platforms=platforms, delivery_file=delivery_file
+        app,
+        "DeliveryPipeline",
+        delivery=delivery,
+        platforms=platforms,
+        delivery_file=repository_path or delivery_file,
     )
     if delivery.github is not None:
         add_github_role_stacks(app, delivery, platforms)
