@@ -22,9 +22,12 @@ def test_changelog_follows_keep_a_changelog_and_records_the_version() -> None:
     # GIVEN the changelog
     text = (ROOT / "CHANGELOG.md").read_text("utf-8")
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
-    # THEN it has an Unreleased section and a dated section for the current version
+    # THEN it has an Unreleased section, and every release heading is "[version] - date"
     assert "## [Unreleased]" in text
-    assert re.search(rf"^## \[{re.escape(declared)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M)
+    releases = re.findall(r"^## \[(?!Unreleased\])(.+)$", text, re.M)
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}", r) for r in releases)
+    # AND the declared version is either released there or the one still unreleased
+    assert declared in text
     # AND only Keep a Changelog's change types head its subsections
     kinds = set(re.findall(r"^### (.+)$", text, re.M))
     assert kinds <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
