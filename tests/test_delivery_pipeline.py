@@ -314,3 +314,42 @@ def test_fails_before_building_when_an_environment_has_no_config() -> None:
         DeliveryPipeline(app, "P", delivery=delivery, platforms={"staging": platforms["staging"]})
     # AND nothing was added to the app
     assert app.node.try_find_child("P") is None
+
+
+def test_an_s3_source_for_air_gapped_teams() -> None:
+    # GIVEN the example delivery with a zipped source tree in S3 instead of GitHub
+    from genai_platform.delivery.config import DeliverySourceConfig
+
+    delivery, platforms = load_delivery_config(EXAMPLE)
+    s3_source = DeliverySourceConfig(bucket="acme-genai-source", object_key="genai/source.zip")
+    delivery = delivery.model_copy(update={"source": s3_source})
+    # WHEN the pipeline is built
+    stack = DeliveryPipeline(cdk.App(), "P", delivery=delivery, platforms=platforms)
+    # THEN its source action reads that object
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CodePipeline::Pipeline",
+        {
+            "Stages": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "Name": "Source",
+                            "Actions": [
+                                Match.object_like(
+                                    {
+                                        "ActionTypeId": Match.object_like({"Provider": "S3"}),
+                                        "Configuration": Match.object_like(
+                                            {
+                                                "S3Bucket": "acme-genai-source",
+                                                "S3ObjectKey": "genai/source.zip",
+                                            }
+                                        ),
+                                    }
+                                )
+                            ],
+                        }
+                    )
+                ]
+            )
+        },
+    )
