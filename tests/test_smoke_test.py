@@ -200,3 +200,18 @@ def test_command_exits_2_on_bad_arguments_and_1_on_failure(
     # WHEN it runs THEN it exits 1 saying why
     assert main(["--url", url, "--role-arn", ROLE, "--region", "us-east-1"]) == 1
     assert "smoke test FAILED: cannot assume" in capsys.readouterr().err
+
+
+def test_runs_from_the_source_tree_without_the_cdk() -> None:
+    # GIVEN a fresh interpreter (the pipeline's build image has botocore, not the CDK)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, genai_platform.delivery.smoke_test; "
+        "print('aws_cdk' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    # WHEN the smoke test module is imported
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # THEN neither the CDK nor the config machinery was loaded
+    assert out.stdout.split() == ["False", "False"]

@@ -160,7 +160,8 @@ class DeliveryEnvironmentConfig(_Model):
     environment named ``production``)."""
     smoke_test_tenant: str | None = None
     """Tenant whose caller role the smoke test assumes (default: the environment's first
-    ``[[tenants]]`` entry; none and no tenants: no smoke test, which the check refuses)."""
+    ``[[tenants]]`` entry). Its ``trusted_principal_arn`` must be the pipeline's smoke-test
+    role; an environment without tenants is refused (nothing to smoke-test)."""
 
 
 class GitHubConfig(_Model):

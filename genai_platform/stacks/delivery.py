@@ -25,6 +25,14 @@ Least privilege: the pipeline deploys through the target accounts' CDK bootstrap
 trust the tooling account (``cdk bootstrap --trust <tooling account>``, see README). The only
 other cross-account permission is the smoke-test role's ``sts:AssumeRole`` on each environment's
 smoke tenant caller role (its trust names that role; ``load_delivery_config`` checks it).
+
+Sources and what was not verified: ``cdk bootstrap --trust`` and the bootstrap role names
+follow the AWS CDK Developer Guide ("Bootstrapping"; cross-checked only against secondary
+sources here). The smoke test reads the tenant's API key from the generative-AI account by a
+partial ARN (no random suffix): the Secrets Manager API reference (GetSecretValue,
+``SecretId``) requires an ARN for another account's secret and matches a partial ARN when it
+names one secret. The CodeBuild image (``BUILD_IMAGE``) is assumed to carry Python 3.11+,
+``make`` and ``python3 -m venv``; not verified against the image's package list.
 """
 
 from __future__ import annotations
@@ -59,8 +67,6 @@ from genai_platform.stacks.version_outputs import INFERENCE_API_URL_OUTPUT
 
 __all__ = ["DeliveryPipeline", "PlatformStage"]
 
-#: The CDK's default bootstrap qualifier (``cdk bootstrap`` without ``--qualifier``).
-BOOTSTRAP_QUALIFIER = "hnb659fds"
 #: Build image of every CodeBuild step (Amazon Linux 2023 standard 5.0: Python 3.11+, Node).
 BUILD_IMAGE = codebuild.LinuxBuildImage.AMAZON_LINUX_2023_5
 
@@ -280,7 +286,9 @@ class DeliveryPipeline(cdk.Stack):
             input=source,
             role=self.smoke_test_role,
             env_from_cfn_outputs={"API_URL": url_output},
-            install_commands=["python3 -m pip install --quiet ."],
+            # The script needs botocore only; run from the source tree, the package's lazy
+            # __init__ imports nothing else.
+            install_commands=["python3 -m pip install --quiet 'botocore>=1.40'"],
             commands=[
                 'python3 -m genai_platform.delivery.smoke_test --url "$API_URL" '
                 f"--role-arn {role_arn} --api-key-secret {secret_arn}"
