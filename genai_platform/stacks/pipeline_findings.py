@@ -40,7 +40,7 @@ _NO_REPLICATION = (
 )
 
 
-def _reason(role: str, kind: str, value: str) -> str:
+def _reason(role: str, kind: str, value: str, actions: tuple[str, ...] = ()) -> str:
     if kind == "Action" and value.startswith("s3:"):
         return (
             f"CDK Pipelines grants {role} the S3 action family {value} on the pipeline's own "
@@ -72,8 +72,8 @@ def _reason(role: str, kind: str, value: str) -> str:
             "CDK bootstrap roles), by an iam:ResourceTag condition, to read stack state."
         )
     return (
-        f"CDK Pipelines grants {role} {value} for actions that take no resource "
-        "(cloudformation:DescribeStacks, ssm lookups of the bootstrap version)."
+        f"CDK Pipelines grants {role} {', '.join(actions) or 'these actions'} on any "
+        "resource; it names no resource for them (build control, stack and bucket listing)."
     )
 
 
@@ -100,10 +100,20 @@ def _acknowledge_policy(policy: iam.Policy, role: str) -> None:
             text = _nag_value(stack, item) if not isinstance(item, str) else item
             if "*" in text and f"Resource::{text}" not in seen:
                 seen.add(f"Resource::{text}")
+                actions = tuple(
+                    sorted(
+                        {
+                            a
+                            for s in document.get("Statement", [])
+                            if "*" in _values(s.get("Resource", []))
+                            for a in _values(s.get("Action", []))
+                        }
+                    )
+                )
                 acknowledge(
                     resource,
                     f"AwsSolutions-IAM5[Resource::{text}]",
-                    _reason(role, "Resource", text),
+                    _reason(role, "Resource", text, actions if text == "*" else ()),
                 )
     for pack in ("NIST.800.53.R5", "HIPAA.Security"):
         acknowledge(resource, f"{pack}-IAMNoInlinePolicy", _INLINE.format(role=role))
