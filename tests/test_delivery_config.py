@@ -10,14 +10,13 @@ from genai_platform.config import ConfigError
 from genai_platform.delivery.config import load_delivery_config
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "config" / "delivery.toml"
+EXAMPLE = ROOT / "config" / "environments" / "delivery.toml"
 
 
 def _write(tmp_path: Path, text: str) -> Path:
     for env in ("staging", "production"):
         source = (ROOT / "config" / "environments" / f"{env}.toml").read_text("utf-8")
-        (tmp_path / "environments").mkdir(exist_ok=True)
-        (tmp_path / "environments" / f"{env}.toml").write_text(source, "utf-8")
+        (tmp_path / f"{env}.toml").write_text(source, "utf-8")
     path = tmp_path / "delivery.toml"
     path.write_text(text, "utf-8")
     return path
@@ -75,7 +74,7 @@ def test_fails_with_both_a_github_and_an_s3_source(tmp_path: Path) -> None:
 def test_fails_when_the_smoke_tenant_does_not_trust_the_smoke_test_role(tmp_path: Path) -> None:
     # GIVEN a staging config whose smoke tenant trusts another principal
     path = _write(tmp_path, EXAMPLE.read_text("utf-8"))
-    staging = tmp_path / "environments" / "staging.toml"
+    staging = tmp_path / "staging.toml"
     staging.write_text(
         staging.read_text("utf-8").replace("role/genai-delivery-smoke-test", "role/someone-else"),
         "utf-8",
@@ -84,7 +83,7 @@ def test_fails_when_the_smoke_tenant_does_not_trust_the_smoke_test_role(tmp_path
     with pytest.raises(ConfigError) as error:
         load_delivery_config(path)
     assert (
-        "delivery.environments[0].config (environments/staging.toml): tenants 'smoke'"
+        "delivery.environments[0].config (staging.toml): tenants 'smoke'"
         ".trusted_principal_arn is 'arn:aws:iam::999999999999:role/someone-else'"
     ) in str(error.value)
     assert "'arn:aws:iam::999999999999:role/genai-delivery-smoke-test'" in str(error.value)
@@ -96,7 +95,7 @@ def test_fails_on_an_unknown_smoke_tenant_and_a_bad_environment_config(tmp_path:
         tmp_path,
         _example(**{'smoke_test_tenant = "smoke"\n': 'smoke_test_tenant = "ghost"\n'}),
     )
-    production = tmp_path / "environments" / "production.toml"
+    production = tmp_path / "production.toml"
     production.write_text(
         production.read_text("utf-8").replace('data = "633333333333"', 'data = "6333"'), "utf-8"
     )
@@ -106,6 +105,5 @@ def test_fails_on_an_unknown_smoke_tenant_and_a_bad_environment_config(tmp_path:
     problems = error.value.problems
     assert any("environments[0].smoke_test_tenant: 'ghost' is not a tenant" in p for p in problems)
     assert any(
-        "environments[1].config (environments/production.toml): accounts.data: '6333'" in p
-        for p in problems
+        "environments[1].config (production.toml): accounts.data: '6333'" in p for p in problems
     )

@@ -17,7 +17,7 @@ from genai_platform.delivery.config import load_delivery_config
 from genai_platform.stacks.delivery import DeliveryPipeline
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "config" / "delivery.toml"
+EXAMPLE = ROOT / "config" / "environments" / "delivery.toml"
 STAGING = {"application": "511111111111", "genai": "522222222222", "data": "533333333333"}
 PARTITION = {"Ref": "AWS::Partition"}
 PRODUCTION = {"application": "611111111111", "genai": "622222222222", "data": "633333333333"}
@@ -61,7 +61,7 @@ class Synthesized:
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("delivery") / "cdk.out"
     build_delivery_app(
-        str(EXAMPLE), repository_path="config/delivery.toml", outdir=str(outdir)
+        str(EXAMPLE), repository_path="config/environments/delivery.toml", outdir=str(outdir)
     ).synth()
     return Synthesized(outdir)
 
@@ -90,7 +90,7 @@ def test_synth_step_installs_the_project_and_runs_the_strict_check(
         ".venv/bin/genai-platform check --strict --config config/environments/production.toml "
         "--out cdk.check/production",
         ".venv/bin/genai-platform check --strict --app '.venv/bin/python -m "
-        "genai_platform.delivery.app config/delivery.toml' --out cdk.out",
+        "genai_platform.delivery.app config/environments/delivery.toml' --out cdk.out",
     ]
     assert spec["artifacts"]["base-directory"] == "cdk.out"
 

@@ -1,9 +1,9 @@
 """The pipeline app: ``python -m genai_platform.delivery.app [DELIVERY_FILE]``.
 
 Builds the :class:`~genai_platform.stacks.delivery.DeliveryPipeline` stack (and, with it, one
-stage per environment) from a delivery file (default ``config/delivery.toml``, or the CDK
-context key ``delivery``), with the three nag packs attached. The pipeline's synth step runs it
-through ``genai-platform check --app``; ``npx cdk deploy --app "python -m
+stage per environment) from a delivery file (default ``config/environments/delivery.toml``, or
+the CDK context key ``delivery``), with the three nag packs attached. The pipeline's synth step
+runs it through ``genai-platform check --app``; ``npx cdk deploy --app "python -m
 genai_platform.delivery.app"`` deploys the pipeline the first time, after which it updates
 itself.
 """
@@ -21,7 +21,7 @@ from genai_platform.delivery.config import DeliveryConfig, load_delivery_config
 
 __all__ = ["DEFAULT_DELIVERY_FILE", "add_github_role_stacks", "build_delivery_app", "main"]
 
-DEFAULT_DELIVERY_FILE = "config/delivery.toml"
+DEFAULT_DELIVERY_FILE = "config/environments/delivery.toml"
 
 
 def build_delivery_app(

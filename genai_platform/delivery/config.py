@@ -17,7 +17,7 @@ environments it deploys in order, each a platform config file (``config/environm
 
     [[delivery.environments]]
     name = "staging"
-    config = "environments/staging.toml"
+    config = "staging.toml"
     smoke_test_tenant = "smoke"
 
 ``load_delivery_config(path)`` validates the file and every environment's platform config,

@@ -107,7 +107,7 @@ class DeliveryPipeline(cdk.Stack):
         *,
         delivery: DeliveryConfig,
         platforms: Mapping[str, PlatformConfig],
-        delivery_file: str = "config/delivery.toml",
+        delivery_file: str = "config/environments/delivery.toml",
         description: str | None = None,
     ) -> None:
         """Build the pipeline.
@@ -116,7 +116,7 @@ class DeliveryPipeline(cdk.Stack):
             delivery: The ``[delivery]`` section (``load_delivery_config``).
             platforms: Each environment's platform config, by environment name.
             delivery_file: Path of the delivery file in the repository, for the synth step's
-                commands (default ``config/delivery.toml``).
+                commands (default ``config/environments/delivery.toml``).
             description: Stack description (default names the pipeline and its environments).
         """
         problems = [
