@@ -11,7 +11,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is set)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("genai-platform")
+    except PackageNotFoundError:  # a source tree on the path, not installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 _EXPORTS: dict[str, str] = {
     # config
@@ -117,6 +128,16 @@ _EXPORTS: dict[str, str] = {
     "instance_hour_price": "genai_platform.cost",
     "model_token_price": "genai_platform.cost",
     "load_usage_profile": "genai_platform.cost",
+    # delivery (issue 14)
+    "DeliveryConfig": "genai_platform.delivery.config",
+    "DeliveryEnvironmentConfig": "genai_platform.delivery.config",
+    "DeliverySourceConfig": "genai_platform.delivery.config",
+    "GitHubConfig": "genai_platform.delivery.config",
+    "load_delivery_config": "genai_platform.delivery.config",
+    "DeliveryPipeline": "genai_platform.stacks.delivery",
+    "PlatformStage": "genai_platform.stacks.delivery",
+    "GitHubDeploymentRoles": "genai_platform.constructs.github_roles",
+    "SmokeTestError": "genai_platform.delivery.smoke_test",
 }
 
 __all__ = [
@@ -147,11 +168,17 @@ __all__ = [
     "CostRow",
     "DataAccountStack",
     "DataCapture",
+    "DeliveryConfig",
+    "DeliveryEnvironmentConfig",
+    "DeliveryPipeline",
+    "DeliverySourceConfig",
     "DeniedTopic",
     "EndpointConfig",
     "EndpointMode",
     "GatewayCallerRole",
     "GenAiAccountStack",
+    "GitHubConfig",
+    "GitHubDeploymentRoles",
     "GovernanceConfig",
     "GovernanceStack",
     "GuardedInferenceApi",
@@ -180,6 +207,7 @@ __all__ = [
     "PiiEntity",
     "PlatformConfig",
     "PlatformStacks",
+    "PlatformStage",
     "PriceLookupError",
     "PriceTable",
     "PrivateNetwork",
@@ -190,6 +218,7 @@ __all__ = [
     "RolloutOptions",
     "ServingOptions",
     "SigV4Signer",
+    "SmokeTestError",
     "StackSummary",
     "Tenant",
     "TenantConfig",
@@ -207,6 +236,7 @@ __all__ = [
     "estimate_assembly",
     "instance_hour_price",
     "load_config",
+    "load_delivery_config",
     "load_usage_profile",
     "model_token_price",
     "openai_http_client",
@@ -269,6 +299,7 @@ if TYPE_CHECKING:
     from genai_platform.constructs.batch_inference import BatchInference
     from genai_platform.constructs.budget import AccountBudget
     from genai_platform.constructs.cost_guard import CostGuard
+    from genai_platform.constructs.github_roles import GitHubDeploymentRoles
     from genai_platform.constructs.guardrail import (
         ContentFilter,
         DeniedTopic,
@@ -312,6 +343,14 @@ if TYPE_CHECKING:
         load_usage_profile,
         model_token_price,
     )
+    from genai_platform.delivery.config import (
+        DeliveryConfig,
+        DeliveryEnvironmentConfig,
+        DeliverySourceConfig,
+        GitHubConfig,
+        load_delivery_config,
+    )
+    from genai_platform.delivery.smoke_test import SmokeTestError
     from genai_platform.patterns.guarded_inference_api import (
         CallTimeouts,
         CircuitBreaker,
@@ -330,6 +369,7 @@ if TYPE_CHECKING:
         DataAccountStack,
         GenAiAccountStack,
     )
+    from genai_platform.stacks.delivery import DeliveryPipeline, PlatformStage
     from genai_platform.stacks.governance import GovernanceStack
 
 

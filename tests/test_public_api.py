@@ -42,6 +42,10 @@ PUBLIC_MODULES = (
     "genai_platform.stacks.governance",
     "genai_platform.reference_app",
     "genai_platform.client",
+    "genai_platform.delivery.config",
+    "genai_platform.delivery.smoke_test",
+    "genai_platform.stacks.delivery",
+    "genai_platform.constructs.github_roles",
 )
 
 

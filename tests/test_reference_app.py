@@ -453,3 +453,22 @@ def test_genai_stack_guards_every_endpoint_and_the_gateway_from_config(checked: 
             },
         },
     )
+
+
+def test_genai_stack_outputs_the_versions_that_run(checked: Checked) -> None:
+    # GIVEN the default config's generative-AI stack
+    template = _template(checked, "GenAiAccount")
+    outputs = template.to_json()["Outputs"]
+    # THEN the guardrail's published version is an output, from the version resource
+    [version] = template.find_resources("AWS::Bedrock::GuardrailVersion")
+    assert outputs["GuardrailVersion"]["Value"] == {"Fn::GetAtt": [version, "Version"]}
+    # AND each endpoint's inference component name and model version are outputs
+    components = template.find_resources("AWS::SageMaker::InferenceComponent")
+    names = {json.dumps(c["Properties"]["InferenceComponentName"]) for c in components.values()}
+    for name in ("LlamaInf2", "MistralGpu"):
+        assert json.dumps(outputs[f"{name}InferenceComponent"]["Value"]) in names
+    assert outputs["MistralGpuModelVersion"]["Value"] == (
+        "image=djl-lmi:0.36.0 model=s3://acme-models-222222222222/mistral-7b-instruct/"
+    )
+    # AND the API's URL, which the delivery pipeline's smoke test calls
+    assert "InferenceApiUrl" in outputs

@@ -39,6 +39,7 @@ from genai_platform.patterns.guarded_inference_api import (
 )
 from genai_platform.stacks.account_stack import AccountStack
 from genai_platform.stacks.config_problems import ConfigProblems
+from genai_platform.stacks.version_outputs import add_version_outputs
 
 
 class GenAiAccountStack(AccountStack):
@@ -56,6 +57,9 @@ class GenAiAccountStack(AccountStack):
     ``[logging] enabled = false``), ``cost_guard`` (scales every endpoint to zero and flips
     the gateway's kill switch on an ACTUAL alert of the account budget at
     ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard).
+    ``version_outputs``: stack outputs by logical id, the guardrail's id and version, each
+    inference component's name and model version, and the API's URL (``InferenceApiUrl``), so
+    everyone can see which version runs where.
     """
 
     def __init__(
@@ -177,6 +181,13 @@ class GenAiAccountStack(AccountStack):
                 keys=_LOGGING_KEYS,
             )
         problems.raise_if_any()
+        self.version_outputs = add_version_outputs(
+            self,
+            config,
+            guardrail=guardrail,
+            endpoints=self.endpoints,
+            inference_api=self.inference_api,
+        )
 
 
 #: Construct props whose TOML key is not ``<section>.<prop>``.
