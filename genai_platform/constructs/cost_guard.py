@@ -90,12 +90,13 @@ MIN_TRIGGER_PERCENT = 0.1
 MAX_TRIGGER_PERCENT = 1000.0
 #: DynamoDB table names: 3-255 characters of letters, digits, ``_``, ``-`` and ``.``.
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
-#: What the deny policy of the Budgets action denies the gateway's invoke role.
+#: What the deny policy of the Budgets action denies the gateway's invoke role. Converse and
+#: ConverseStream have no IAM actions of their own: they are authorized as
+#: ``bedrock:InvokeModel`` / ``bedrock:InvokeModelWithResponseStream`` (Amazon Bedrock API
+#: reference, Converse: "requires permission for the bedrock:InvokeModel action").
 DENIED_INVOKE_ACTIONS = (
     "bedrock:InvokeModel",
     "bedrock:InvokeModelWithResponseStream",
-    "bedrock:Converse",
-    "bedrock:ConverseStream",
     "sagemaker:InvokeEndpoint",
     "sagemaker:InvokeEndpointAsync",
     "sagemaker:InvokeEndpointWithResponseStream",
