@@ -17,6 +17,7 @@ from constructs import Construct
 
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs.model_catalog import ModelCatalog
+from genai_platform.constructs.network_access import vpc_access_statements
 
 __all__ = [
     "METRIC_NAMESPACE",
@@ -107,33 +108,8 @@ def service_role(
             )
         )
     if vpc is not None:
-        vpc_arn = stack.format_arn(service="ec2", resource="vpc", resource_name=vpc.vpc_id)
         policy.add_statements(
-            iam.PolicyStatement(
-                sid="ManageJobNetworkInterfacesInTheVpc",
-                actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:CreateNetworkInterfacePermission",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DeleteNetworkInterfacePermission",
-                ],
-                resources=[
-                    stack.format_arn(service="ec2", resource=kind, resource_name="*")
-                    for kind in ("network-interface", "subnet", "security-group")
-                ],
-                conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
-            ),
-            iam.PolicyStatement(
-                sid="DescribeTheNetwork",
-                actions=[
-                    "ec2:DescribeDhcpOptions",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSecurityGroups",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeVpcs",
-                ],
-                resources=["*"],
-            ),
+            *vpc_access_statements(stack, vpc, manage_sid="ManageJobNetworkInterfacesInTheVpc")
         )
     _acknowledge_service_policy(
         policy,

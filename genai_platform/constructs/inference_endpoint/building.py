@@ -51,6 +51,7 @@ from genai_platform.constructs.inference_endpoint.support import (
     _seconds,
 )
 from genai_platform.constructs.keys import logs_may_use_key
+from genai_platform.constructs.network_access import vpc_access_statements
 
 
 class _EndpointBuilder(_EndpointMetrics):
@@ -198,33 +199,8 @@ class _EndpointBuilder(_EndpointMetrics):
             ),
         )
         if vpc is not None:
-            vpc_arn = stack.format_arn(service="ec2", resource="vpc", resource_name=vpc.vpc_id)
             policy.add_statements(
-                iam.PolicyStatement(
-                    sid="ManageNetworkInterfacesInTheVpc",
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:CreateNetworkInterfacePermission",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:DeleteNetworkInterfacePermission",
-                    ],
-                    resources=[
-                        stack.format_arn(service="ec2", resource=kind, resource_name="*")
-                        for kind in ("network-interface", "subnet", "security-group")
-                    ],
-                    conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
-                ),
-                iam.PolicyStatement(
-                    sid="DescribeTheNetwork",
-                    actions=[
-                        "ec2:DescribeDhcpOptions",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSecurityGroups",
-                        "ec2:DescribeSubnets",
-                        "ec2:DescribeVpcs",
-                    ],
-                    resources=["*"],
-                ),
+                *vpc_access_statements(stack, vpc, manage_sid="ManageNetworkInterfacesInTheVpc")
             )
         uses_key = plan.volume_key_supported or plan.mode is EndpointMode.ASYNC or captures_data
         if uses_key:

@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from genai_platform.constructs.inference_endpoint.metrics import _ModelMetrics
 from genai_platform.constructs.inference_endpoint.props import (
     VARIANT_NAME,
 )
 
 
-class _ImportedEndpoint(Construct):
+class _ImportedEndpoint(_ModelMetrics):
     """A SageMaker endpoint referenced by its ARNs (:meth:`InferenceEndpoint.
     from_endpoint_attributes`)."""
 
@@ -83,51 +83,10 @@ class _ImportedEndpoint(Construct):
             resource_arns=arns,
         )
 
-    def metric(
-        self,
-        metric_name: str,
-        *,
-        statistic: str = "Average",
-        period: cdk.Duration | None = None,
-    ) -> cloudwatch.Metric:
-        """A metric of the ``AWS/SageMaker`` namespace: dimension ``InferenceComponentName``,
-        or ``EndpointName`` + ``VariantName`` (``AllTraffic``) without a component."""
-        dimensions = (
-            {"InferenceComponentName": self._component_name}
-            if self._component_name is not None
-            else {"EndpointName": self._endpoint_name, "VariantName": VARIANT_NAME}
-        )
-        return cloudwatch.Metric(
-            namespace="AWS/SageMaker",
-            metric_name=metric_name,
-            dimensions_map=dimensions,
-            statistic=statistic,
-            period=period or cdk.Duration.minutes(1),
-        )
-
-    def metric_model_latency(
-        self, *, statistic: str = "Average", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``ModelLatency``: time the model took to answer, in microseconds."""
-        return self.metric("ModelLatency", statistic=statistic, period=period)
-
-    def metric_invocations(
-        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``Invocations``: requests sent to the model."""
-        return self.metric("Invocations", statistic=statistic, period=period)
-
-    def metric_invocation_4xx_errors(
-        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``Invocation4XXErrors``: requests the model answered with a 4xx status."""
-        return self.metric("Invocation4XXErrors", statistic=statistic, period=period)
-
-    def metric_invocation_5xx_errors(
-        self, *, statistic: str = "Sum", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
-        """``Invocation5XXErrors``: requests the model answered with a 5xx status."""
-        return self.metric("Invocation5XXErrors", statistic=statistic, period=period)
+    def _dimensions(self) -> dict[str, str]:
+        if self._component_name is not None:
+            return {"InferenceComponentName": self._component_name}
+        return {"EndpointName": self._endpoint_name, "VariantName": VARIANT_NAME}
 
 
 _ARN_NAME = r"[a-zA-Z0-9](?:-*[a-zA-Z0-9]){0,62}"

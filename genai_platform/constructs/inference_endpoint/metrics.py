@@ -13,13 +13,12 @@ from genai_platform.constructs.inference_endpoint.props import (
 )
 
 
-class _EndpointMetrics(Construct):
-    """CloudWatch metrics of an owned endpoint, named after SageMaker's own metrics (the base
-    of :class:`InferenceEndpoint`, which sets these attributes)."""
+class _ModelMetrics(Construct):
+    """CloudWatch metrics of a SageMaker model, owned or imported, named after SageMaker's own
+    metrics; subclasses say which dimensions identify the model (:meth:`_dimensions`)."""
 
-    _plan: _Plan
-    _endpoint_name: str
-    _inference_component_name: str | None
+    def _dimensions(self) -> dict[str, str]:
+        raise NotImplementedError
 
     def metric(
         self,
@@ -29,7 +28,8 @@ class _EndpointMetrics(Construct):
         period: cdk.Duration | None = None,
     ) -> cloudwatch.Metric:
         """A metric of the ``AWS/SageMaker`` namespace for this model: dimension
-        ``InferenceComponentName`` (real-time) or ``EndpointName`` + ``VariantName`` (async)."""
+        ``InferenceComponentName`` (an inference component) or ``EndpointName`` +
+        ``VariantName`` (``AllTraffic``) without one."""
         return cloudwatch.Metric(
             namespace="AWS/SageMaker",
             metric_name=metric_name,
@@ -61,6 +61,15 @@ class _EndpointMetrics(Construct):
     ) -> cloudwatch.Metric:
         """``Invocation5XXErrors``: requests the model answered with a 5xx status."""
         return self.metric("Invocation5XXErrors", statistic=statistic, period=period)
+
+
+class _EndpointMetrics(_ModelMetrics):
+    """CloudWatch metrics of an owned endpoint, named after SageMaker's own metrics (the base
+    of :class:`InferenceEndpoint`, which sets these attributes)."""
+
+    _plan: _Plan
+    _endpoint_name: str
+    _inference_component_name: str | None
 
     def metric_no_capacity_invocation_failures(
         self, *, statistic: str = "Sum", period: cdk.Duration | None = None
