@@ -38,6 +38,13 @@ from genai_platform.cost.usage import UsageProfile, UsageProfileError
 
 __all__ = ["CostEstimate", "CostRow", "estimate_assembly"]
 
+#: Resources with one flat monthly price: type -> (price key, what the row says).
+_FLAT_MONTHLY: dict[str, tuple[str, str]] = {
+    "AWS::KMS::Key": ("kms_key_month", "customer-managed key; requests not in the usage profile"),
+    "AWS::SecretsManager::Secret": ("secret_month", "one secret"),
+    "AWS::CloudWatch::CompositeAlarm": ("composite_alarm_month", "composite alarm"),
+}
+
 Status = Literal["priced", "no charge", "not priced"]
 _DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 _WEEKS_PER_MONTH = HOURS_PER_MONTH / (24 * 7)
@@ -485,7 +492,10 @@ class _Pricer:
         kind = str(resource.get("Type", ""))
         props: dict[str, Any] = resource.get("Properties", {}) or {}
         u = self.usage
-        if kind == "AWS::EC2::VPCEndpoint":
+        if kind in _FLAT_MONTHLY:
+            price_key, note = _FLAT_MONTHLY[kind]
+            self.add(stack, logical_id, kind, "priced", self.price(stack, price_key), note=note)
+        elif kind == "AWS::EC2::VPCEndpoint":
             if props.get("VpcEndpointType", "Gateway") != "Interface":
                 self.add(stack, logical_id, kind, "no charge", note="gateway endpoints are free")
                 return
@@ -521,24 +531,6 @@ class _Pricer:
                 note=f"a VPC is free; always on adds a NAT gateway in each of its "
                 f"{len(vpc_zones)} zone(s)",
             )
-        elif kind == "AWS::KMS::Key":
-            self.add(
-                stack,
-                logical_id,
-                kind,
-                "priced",
-                self.price(stack, "kms_key_month"),
-                note="customer-managed key; requests not in the usage profile",
-            )
-        elif kind == "AWS::SecretsManager::Secret":
-            self.add(
-                stack,
-                logical_id,
-                kind,
-                "priced",
-                self.price(stack, "secret_month"),
-                note="one secret",
-            )
         elif kind == "AWS::WAFv2::WebACL":
             rules = len(props.get("Rules", []) or [])
             idle = self.price(stack, "waf_web_acl_month") + rules * self.price(
@@ -568,15 +560,6 @@ class _Pricer:
                     self.price(stack, "alarm_month"),
                     note="standard-resolution alarm beyond the free 10",
                 )
-        elif kind == "AWS::CloudWatch::CompositeAlarm":
-            self.add(
-                stack,
-                logical_id,
-                kind,
-                "priced",
-                self.price(stack, "composite_alarm_month"),
-                note="composite alarm",
-            )
         elif kind == "AWS::CloudWatch::Dashboard":
             if self.free_tier(stack, "dashboard", "dashboards_free"):
                 self.add(
