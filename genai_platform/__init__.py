@@ -61,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "IGuardedInferenceApi": "genai_platform.constructs.interfaces",
     "IGuardrail": "genai_platform.constructs.interfaces",
     "IInferenceEndpoint": "genai_platform.constructs.interfaces",
+    "IKnowledgeBase": "genai_platform.constructs.interfaces",
     "GuardrailEnforcement": "genai_platform.constructs.guardrail",
     "PrivateNetwork": "genai_platform.constructs.private_network",
     "pin_availability_zones": "genai_platform.constructs.private_network",
@@ -189,6 +190,7 @@ __all__ = [
     "IGuardedInferenceApi",
     "IGuardrail",
     "IInferenceEndpoint",
+    "IKnowledgeBase",
     "ImageCatalogueUnavailableError",
     "ImageResolutionError",
     "InferenceAmi",
@@ -318,6 +320,7 @@ if TYPE_CHECKING:
         IGuardedInferenceApi,
         IGuardrail,
         IInferenceEndpoint,
+        IKnowledgeBase,
     )
     from genai_platform.constructs.invocation_logging import InvocationLogging
     from genai_platform.constructs.model_catalog import (

@@ -11,7 +11,9 @@ the construct that owns the resource and by the object its ``from_*_attributes``
 * :class:`IInferenceEndpoint`: :class:`~genai_platform.constructs.inference_endpoint.
   InferenceEndpoint`, and ``InferenceEndpoint.from_endpoint_attributes``;
 * :class:`IGuardedInferenceApi`: :class:`~genai_platform.patterns.guarded_inference_api.
-  GuardedInferenceApi`, and ``GuardedInferenceApi.from_api_attributes``.
+  GuardedInferenceApi`, and ``GuardedInferenceApi.from_api_attributes``;
+* :class:`IKnowledgeBase`: :class:`~genai_platform.constructs.knowledge_base.KnowledgeBase`,
+  and ``KnowledgeBase.from_knowledge_base_attributes``.
 
 The interfaces are structural (:class:`typing.Protocol`, checkable with ``isinstance``): the
 constructs are jsii classes, whose metaclass cannot be combined with an abstract base's. Each
@@ -32,7 +34,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Node
 
-__all__ = ["IGuardedInferenceApi", "IGuardrail", "IInferenceEndpoint"]
+__all__ = ["IGuardedInferenceApi", "IGuardrail", "IInferenceEndpoint", "IKnowledgeBase"]
 
 
 @runtime_checkable
@@ -255,4 +257,48 @@ class IGuardedInferenceApi(Protocol):
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` call the API's routes (``execute-api:Invoke`` on
         :attr:`execute_api_arns`)."""
+        ...
+
+
+@runtime_checkable
+class IKnowledgeBase(Protocol):
+    """A Bedrock knowledge base the gateway may retrieve from."""
+
+    @property
+    def node(self) -> Node:
+        """The construct's node."""
+        ...
+
+    @property
+    def account(self) -> str:
+        """The account the knowledge base lives in."""
+        ...
+
+    @property
+    def region(self) -> str:
+        """The Region the knowledge base lives in."""
+        ...
+
+    @property
+    def knowledge_base_id(self) -> str:
+        """The knowledge base's id (10 upper-case letters and digits)."""
+        ...
+
+    @property
+    def knowledge_base_arn(self) -> str:
+        """``arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>``."""
+        ...
+
+    def grant_retrieve(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``bedrock:Retrieve`` on this knowledge base, and nothing else."""
+        ...
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        statistic: str = "Sum",
+        period: cdk.Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """A CloudWatch metric of this knowledge base."""
         ...

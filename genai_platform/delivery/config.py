@@ -34,15 +34,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from genai_platform.config import (
-    AccountId,
-    ConfigError,
-    Email,
-    PlatformConfig,
-    _describe,
-    known_regions,
-    load_config,
-)
+from genai_platform.config import ConfigError, PlatformConfig, load_config
+from genai_platform.config._base import AccountId, Email, known_regions
+from genai_platform.config.platform import _describe
 
 __all__ = [
     "DeliveryConfig",

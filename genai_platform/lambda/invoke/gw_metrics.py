@@ -10,6 +10,14 @@ are collected per request and written as one EMF document per dimension set at t
 the kill switch's deliberate 503. ``Fallbacks`` is recorded under the model that could not
 serve, ``InputTokens``/``OutputTokens``/``Latency`` (model call, ms) under the one that did.
 
+Cost and retrieval (the names below are the contract dashboards and alarms import):
+``CostUSD`` is the request's Bedrock or endpoint cost in US dollars from the package's price
+table, under the same ``Tenant``/``Feature``/``Model`` dimensions. Retrieval metrics
+(``Retrievals``, ``EmptyRetrievals``, ``RetrievalTopScore``, ``ChunksReturned``) carry the
+dimensions ``Tenant`` and ``KnowledgeBase`` (the knowledge base's alias);
+``GroundingInterventions`` counts answers the guardrail's contextual grounding check blocked,
+under ``Tenant``/``Feature``/``Model``.
+
 Powertools' default ``service`` dimension is switched off so the dimension set is exactly the
 documented one that dashboards and alarms query.
 """
@@ -23,14 +31,21 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 __all__ = [
     "BREAKER_OPENS",
+    "CHUNKS_RETURNED",
+    "COST_USD",
+    "EMPTY_RETRIEVALS",
     "ERRORS",
     "FALLBACKS",
+    "GROUNDING_INTERVENTIONS",
     "GUARDRAIL_INTERVENTIONS",
     "INPUT_TOKENS",
     "LATENCY",
     "OUTPUT_TOKENS",
     "QUOTA_REJECTIONS",
     "REQUESTS",
+    "RETRIEVALS",
+    "RETRIEVAL_DIMENSIONS",
+    "RETRIEVAL_TOP_SCORE",
     "THROTTLES",
     "Dimensions",
     "MetricsRecorder",
@@ -47,6 +62,14 @@ BREAKER_OPENS = "BreakerOpens"
 FALLBACKS = "Fallbacks"
 REQUESTS = "Requests"
 ERRORS = "Errors"
+COST_USD = "CostUSD"
+GROUNDING_INTERVENTIONS = "GroundingInterventions"
+RETRIEVALS = "Retrievals"
+EMPTY_RETRIEVALS = "EmptyRetrievals"
+RETRIEVAL_TOP_SCORE = "RetrievalTopScore"
+CHUNKS_RETURNED = "ChunksReturned"
+#: the dimension set of the retrieval metrics (the ``KnowledgeBase`` value is its alias)
+RETRIEVAL_DIMENSIONS = ("Tenant", "KnowledgeBase")
 
 _UNITS = {LATENCY: MetricUnit.Milliseconds}
 
