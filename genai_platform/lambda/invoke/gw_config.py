@@ -43,6 +43,7 @@ from gw_common import (
     response_id_environment_problems,
     show_value,
 )
+from gw_retrieval_config import RetrievalConfig, parse_retrieval
 
 __all__ = [
     "BEDROCK",
@@ -176,6 +177,9 @@ class GatewayConfig:
     retry: RetryPolicy
     breaker: BreakerPolicy
     blocked_message: str
+    retrieval: RetrievalConfig | None = None
+    """Knowledge bases and each tenant's retrieval scope (``gw_retrieval_config``); None: the
+    gateway serves no retrieval."""
 
     def tenant_for(self, principal_key: str) -> Tenant | None:
         """The tenant a principal key (``<account>:role:<name>``) belongs to, if any."""
@@ -294,6 +298,7 @@ def validate_gateway_config(raw: Any) -> GatewayConfig:
             "retry",
             "breaker",
             "blocked_message",
+            "retrieval",
         },
         {
             "guardrail",
@@ -325,6 +330,9 @@ def validate_gateway_config(raw: Any) -> GatewayConfig:
         check.fail(
             "blocked_message", blocked, "must be a non-empty string of at most 2000 characters"
         )
+    retrieval = None
+    if top.get("retrieval") is not None:
+        retrieval = parse_retrieval(top["retrieval"], {t.id for t in tenants}, check.problems)
     if check.problems:
         raise ConfigError(check.problems)
     assert guardrail is not None and limits is not None and timeouts is not None
@@ -340,6 +348,7 @@ def validate_gateway_config(raw: Any) -> GatewayConfig:
         retry=retry,
         breaker=breaker,
         blocked_message=str(blocked),
+        retrieval=retrieval,
     )
 
 

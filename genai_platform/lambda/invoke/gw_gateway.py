@@ -100,6 +100,14 @@ from gw_quota import (
     seconds_until,
 )
 from gw_request import FEATURE_NONE, ChatRequest, feature_dimension, parse_chat_request
+from gw_retrieval import (
+    Grounding,
+    RetrievalCall,
+    RetrievalRuntime,
+    ground,
+    handle_retrieve,
+    take_knowledge_base,
+)
 from gw_retry import DeadlineExceeded, call_with_retry
 from gw_targets import (
     CONNECTION,
@@ -163,6 +171,7 @@ _ROUTES = {
     ("POST", "/v1/chat"): "chat",
     ("POST", "/v1/chat/completions"): "openai_chat",
     ("GET", "/v1/models"): "models",
+    ("POST", "/v1/retrieve"): "retrieve",
 }
 _CHAT_ROUTES = ("chat", "openai_chat")
 
@@ -236,6 +245,8 @@ class Runtime:
     uniform: Callable[[float, float], float] = random.uniform
     new_id: Callable[[], str] = _uuid
     kill_switch_cache: KillSwitchCache = field(default_factory=KillSwitchCache)
+    retrieval: RetrievalRuntime | None = None
+    """Knowledge-base clients and the issuers' key sets (``gw_retrieval``); None: no retrieval."""
 
     @property
     def config(self) -> GatewayConfig:
@@ -272,6 +283,7 @@ class _RequestState:
     feature: str = FEATURE_NONE
     model: str = "none"
     log: dict[str, Any] = field(default_factory=dict)
+    grounding: Grounding | None = None
 
     def dims(self, model: str | None = None) -> Dimensions:
         tenant = self.tenant.id if self.tenant else _UNKNOWN
@@ -407,10 +419,12 @@ def _dispatch(
         # Translated into a /v1/chat body, then served by exactly the same path.
         event = to_chat_event(event, max_bytes=runtime.config.limits.max_body_bytes)
         route = "chat"
-    if route == "chat":
+    if route in ("chat", "retrieve"):
         try:
+            if route == "retrieve":
+                return _retrieve(event, tenant, runtime, state)
             return _chat(event, tenant, runtime, state)
-        except _DeadlineSpent:
+        except (_DeadlineSpent, DeadlineExceeded):
             raise _deadline_error(runtime, state) from None
     method, path = event.get("httpMethod"), event.get("path")
     if any(p == path for (_, p) in _ROUTES):
@@ -420,7 +434,8 @@ def _dispatch(
     raise HttpError(
         404,
         "NotFound",
-        "no such route; use POST /v1/chat, POST /v1/chat/completions or GET /v1/models",
+        "no such route; use POST /v1/chat, POST /v1/chat/completions, POST /v1/retrieve or "
+        "GET /v1/models",
     )
 
 
@@ -441,6 +456,7 @@ def _chat(
 ) -> dict[str, Any]:
     config = runtime.config
     body = parse_json_body(event, max_bytes=config.limits.max_body_bytes)
+    body, knowledge_base = take_knowledge_base(body)
     request = parse_chat_request(body, config.limits)
     state.feature = feature_dimension(request.feature, config.features)
     state.log.update(
@@ -459,6 +475,13 @@ def _chat(
             f"allowed: {', '.join(tenant.aliases)}",
             field="model",
         )
+    if knowledge_base is not None and config.models[alias].kind != BEDROCK:
+        raise HttpError(
+            400,
+            "BadRequest",
+            f"knowledge_base: grounded answers need a Bedrock model; {alias!r} is self-hosted",
+            field="knowledge_base",
+        )
     if kill_switch_engaged(runtime, state):
         raise HttpError(
             503,
@@ -466,6 +489,12 @@ def _chat(
             "the inference gateway is switched off by the platform's cost controls",
             headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
         )
+    if knowledge_base is not None:
+        # The passages count towards the quota reservation: they are part of the input.
+        state.grounding = ground(
+            event, tenant, knowledge_base, request, _retrieval_call(runtime, state)
+        )
+        request = state.grounding.request
     reservation = _reserve(request, tenant, runtime, state)
     if reservation.capped:
         request = replace(request, max_tokens=reservation.output_tokens)
@@ -515,6 +544,50 @@ def _chat(
         lambda: runtime.quota.settle(reservation, used, timeout=settle_timeout),
     )
     return _chat_response(request, alias, served, completion, runtime, state, reservation)
+
+
+def _retrieval_call(runtime: Runtime, state: _RequestState) -> RetrievalCall:
+    """The request's view of the gateway for ``gw_retrieval``."""
+    if runtime.retrieval is None:
+        raise HttpError(
+            503, "RetrievalUnavailable", "this gateway has no knowledge-base client configured"
+        )
+
+    def timeout(cap: float) -> float:
+        left = state.deadline - runtime.clock()
+        if left < MIN_CALL_SECONDS:
+            raise DeadlineExceeded("no time left for the call")
+        return read_timeout_for(left, cap, runtime.config.timeouts.connect_seconds)
+
+    return RetrievalCall(
+        config=runtime.config,
+        runtime=runtime.retrieval,
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        uniform=runtime.uniform,
+        deadline=state.deadline,
+        timeout=timeout,
+        recorder=state.recorder,
+        log=state.log,
+        logger=runtime.logger,
+        request_id=state.request_id,
+    )
+
+
+def _retrieve(
+    event: dict[str, Any], tenant: Tenant, runtime: Runtime, state: _RequestState
+) -> dict[str, Any]:
+    """``POST /v1/retrieve`` (see ``gw_retrieval``); the kill switch applies, as for chat."""
+    body = parse_json_body(event, max_bytes=runtime.config.limits.max_body_bytes)
+    call = _retrieval_call(runtime, state)
+    if kill_switch_engaged(runtime, state):
+        raise HttpError(
+            503,
+            "ServiceDisabled",
+            "the inference gateway is switched off by the platform's cost controls",
+            headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
+        )
+    return handle_retrieve(event, body, tenant, call)
 
 
 def kill_switch_engaged(runtime: Runtime, state: _RequestState | None = None) -> bool:
@@ -625,7 +698,11 @@ def _serve(
     except _TargetUnavailable as unavailable:
         fallback = target.fallback
         state.log["unavailable_reason"] = unavailable.reason
-        if fallback is None or fallback not in tenant.aliases:
+        if (
+            fallback is None
+            or fallback not in tenant.aliases
+            or (state.grounding is not None and config.models[fallback].kind != BEDROCK)
+        ):
             if unavailable.reason == "deadline":
                 raise _deadline_error(runtime, state) from None
             raise _unavailable_error(unavailable) from None
@@ -776,8 +853,15 @@ def _invoke(
     timeout = _call_timeout(runtime, state, deadline)
     if target.kind == BEDROCK:
         metadata = {"tenant": tenant.id, "feature": state.feature, "request_id": state.request_id}
+        grounding = state.grounding
         return bedrock_converse(
-            runtime.bedrock(timeout), target, request, runtime.config.guardrail, metadata
+            runtime.bedrock(timeout),
+            target,
+            request,
+            runtime.config.guardrail,
+            metadata,
+            messages=grounding.converse_messages(request) if grounding else None,
+            on_response=grounding.inspect if grounding else None,
         )
     return sagemaker_chat(runtime.sagemaker(timeout), target, request)
 
@@ -901,6 +985,8 @@ def _chat_response(
             "action": GUARDRAIL_INTERVENED if intervened else "NONE",
         },
     }
+    if state.grounding is not None:
+        state.grounding.finish(body, intervened, state.recorder, dims)
     return json_response(200, body)
 
 

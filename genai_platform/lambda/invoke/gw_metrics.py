@@ -49,6 +49,7 @@ __all__ = [
     "THROTTLES",
     "Dimensions",
     "MetricsRecorder",
+    "RetrievalDimensions",
     "emit_emf",
 ]
 
@@ -86,15 +87,27 @@ class Dimensions:
         return {"Tenant": self.tenant, "Feature": self.feature, "Model": self.model}
 
 
+@dataclass(frozen=True)
+class RetrievalDimensions:
+    """``Tenant`` and ``KnowledgeBase`` (the alias) of a retrieval data point."""
+
+    tenant: str
+    knowledge_base: str
+    model: str | None = None  # retrieval metrics have no Model dimension
+
+    def as_dict(self) -> dict[str, str]:
+        return {"Tenant": self.tenant, "KnowledgeBase": self.knowledge_base}
+
+
 @dataclass
 class MetricsRecorder:
     """The data points of one request, grouped by dimension set."""
 
-    points: dict[Dimensions, dict[str, list[float]]] = field(
+    points: dict[Dimensions | RetrievalDimensions, dict[str, list[float]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
 
-    def add(self, name: str, value: float, dimensions: Dimensions) -> None:
+    def add(self, name: str, value: float, dimensions: Dimensions | RetrievalDimensions) -> None:
         """Record ``value`` of metric ``name`` (unit: ms for ``Latency``, else Count)."""
         self.points[dimensions][name].append(float(value))
 

@@ -19,6 +19,7 @@ gateway (``unexpected``: not an AWS or model error at all).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,14 +168,19 @@ def bedrock_converse(
     request: ChatRequest,
     guardrail: GuardrailRef,
     metadata: dict[str, str],
+    *,
+    messages: list[dict[str, Any]] | None = None,
+    on_response: Callable[[Any], None] | None = None,
 ) -> Completion:
-    """One ``Converse`` call with the guardrail attached."""
+    """One ``Converse`` call with the guardrail attached. ``messages`` replaces the request's
+    own (a grounded chat's ``guardContent`` blocks); ``on_response`` sees the raw response (its
+    guardrail trace)."""
     inference: dict[str, Any] = {"maxTokens": request.max_tokens}
     if request.temperature is not None:
         inference["temperature"] = request.temperature
     params: dict[str, Any] = {
         "modelId": target.model_id,
-        "messages": _converse_messages(request),
+        "messages": messages if messages is not None else _converse_messages(request),
         "inferenceConfig": inference,
         "guardrailConfig": {
             "guardrailIdentifier": guardrail.arn,
@@ -186,6 +192,8 @@ def bedrock_converse(
     if request.system is not None:
         params["system"] = [{"text": request.system}]
     response = client.converse(**params)
+    if on_response is not None:
+        on_response(response)
     try:
         blocks = response["output"]["message"]["content"]
         text = "".join(_block_text(block) for block in blocks)

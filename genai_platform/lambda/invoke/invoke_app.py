@@ -1,4 +1,5 @@
-"""Lambda entry point of the guarded inference API: ``POST /v1/chat`` and ``GET /v1/models``.
+"""Lambda entry point of the guarded inference API: ``POST /v1/chat``, ``POST /v1/retrieve`` and
+``GET /v1/models``.
 
 A thin Powertools-decorated wrapper: the behaviour lives in ``gw_gateway.handle``. The runtime
 (settings, lazily created clients, quota store, kill switch, circuit breakers, the response-id
@@ -53,6 +54,7 @@ from gw_gateway import (  # noqa: E402
 )
 from gw_metrics import MetricsRecorder  # noqa: E402
 from gw_quota import QuotaStore  # noqa: E402
+from gw_retrieval import RETRIEVE_READ_TIMEOUT_SECONDS, RetrievalRuntime  # noqa: E402
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -228,6 +230,15 @@ def build_runtime(
     )
     namespace = environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenAiPlatform"
 
+    agent_runtime = ClientsByTimeout(
+        _client_factory("bedrock-agent-runtime"),
+        connect_seconds=timeouts.connect_seconds,
+        read_seconds=RETRIEVE_READ_TIMEOUT_SECONDS,
+    )
+
+    def read_parameter(name: str, timeout: float) -> str:
+        return str(ssm(timeout).get_parameter(Name=name)["Parameter"]["Value"])
+
     def read_kill_switch(timeout: float) -> str:
         response = ssm(timeout).get_parameter(Name=settings.kill_switch_parameter)
         return str(response["Parameter"]["Value"])
@@ -258,6 +269,7 @@ def build_runtime(
         logger=logger,
         emit_metrics=emit,
         response_ids=response_ids,
+        retrieval=RetrievalRuntime(agent_runtime=agent_runtime, read_parameter=read_parameter),
     )
 
 
