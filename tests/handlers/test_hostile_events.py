@@ -426,3 +426,98 @@ def test_feedback_never_answers_500_and_takes_the_caller_from_the_identity_only(
         assert put["tenant"] == tenant
         assert put["caller"] == f"{APP_ACCOUNT}:role:{expected_role(drawn['userArn'])}"
     STATUSES.append(status)
+
+
+# --- retrieval: /v1/retrieve and grounded chat -------------------------------------------------
+
+
+def _retrieval_bodies() -> st.SearchStrategy[Any]:
+    scope = st.sampled_from(["filter", "tenant", "access_groups", "classification", "groups"])
+    valid = st.builds(
+        lambda query, extra: {"query": query, "knowledge_base": "handbook", **extra},
+        st.text(min_size=1, max_size=40),
+        st.dictionaries(
+            st.one_of(st.sampled_from(["top_k", "knowledge_base", "query"]), scope),
+            _json_value,
+            max_size=2,
+        ),
+    )
+    grounded_chat = st.builds(
+        lambda text, kb: {"messages": [{"role": "user", "content": text}], "knowledge_base": kb},
+        st.text(min_size=1, max_size=40),
+        st.one_of(st.just("handbook"), _json_value),
+    )
+    return st.one_of(valid, valid, grounded_chat, _json_value)
+
+
+def _user_tokens() -> st.SearchStrategy[Any]:
+    from tests.handlers.rag_support import token
+
+    return st.one_of(
+        st.none(),
+        st.sampled_from(["", "Bearer ", "a.b.c", "x" * 20_000, "\ud800", "ey.ey.ey"]),
+        st.builds(lambda: token(("staff",))),
+        st.builds(lambda: token(("executive",), audience="api://other")),
+        st.builds(lambda: token(("staff",), expires_in=-60)),
+        st.text(max_size=40),
+        st.integers(),
+    )
+
+
+@_PROPERTY
+@given(
+    drawn=_events("/v1/retrieve", _retrieval_bodies()),
+    path=st.sampled_from(["/v1/retrieve", "/v1/chat"]),
+    user_token=_user_tokens(),
+    upstream=st.sampled_from(["ok", "error", "garbage"]),
+)
+def test_retrieval_never_answers_500_and_never_widens_the_callers_scope(
+    make_gateway: GatewayFactory,
+    gateway_config: dict[str, Any],
+    api_event: ApiEventFactory,
+    drawn: dict[str, Any],
+    path: str,
+    user_token: Any,
+    upstream: str,
+) -> None:
+    from tests.handlers.rag_support import CFO_MEMO, GLOBEX, build_rag
+
+    # GIVEN the gateway with a knowledge base that answers, fails or answers garbage
+    rag = build_rag(make_gateway, gateway_config)
+    if upstream == "error":
+        rag.kb.error = client_error("InternalServerException", operation="Retrieve")
+    elif upstream == "garbage":
+        rag.kb.retrieve = lambda **kwargs: {"retrievalResults": [{"score": "x"}, 7, None]}  # type: ignore[method-assign]
+    event = _event(api_event, drawn)
+    if drawn["path"] == "/v1/retrieve":
+        event.update(path=path, resource=path)
+    if user_token is not None:
+        event["headers"] = {**(event.get("headers") or {}), "x-user-token": user_token}
+
+    # WHEN the invoke function handles it
+    result = rag.gateway.call(event)
+
+    # THEN never a 500; a 5xx only when the knowledge base failed; errors in the documented shape
+    assert result.status != 500, result.body
+    if result.status >= 500:
+        assert upstream == "error", result.body
+        assert result.error["code"] == "KnowledgeBaseUnavailable", result.body
+    if result.status >= 400:
+        assert_error_shape(result.status, result.body)
+    # AND whatever was retrieved is the signed tenant's, within the intern token's groups
+    tenant = expected_tenant(drawn["userArn"])
+    if tenant is None:
+        assert result.status in (403, 404, 405) and rag.kb.requests == []
+    for request in rag.kb.requests:
+        clauses = request["retrievalConfiguration"]["vectorSearchConfiguration"]["filter"]["andAll"]
+        assert clauses[0] == {"equals": {"key": "tenant", "value": tenant}}
+        if tenant == "team-a":
+            assert clauses[2] == {"equals": {"key": "access_groups", "value": "staff"}}
+    if result.status == 200:
+        uris = [r["source_uri"] for r in result.body.get("results", [])] + [
+            c["source_uri"] for c in result.body.get("citations", [])
+        ]
+        assert CFO_MEMO not in uris
+        if tenant == "team-a":
+            assert not [u for u in uris if u.startswith(GLOBEX)]
+    STATUSES.append(result.status)

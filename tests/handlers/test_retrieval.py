@@ -20,118 +20,31 @@ from hypothesis import strategies as st
 
 from tests.handlers.conftest import (
     LAMBDA_DIR,
-    TENANT_A_ROLE_ARN,
     TENANT_B_ROLE_ARN,
     ApiEventFactory,
     ApiResult,
-    FakeQuotaTable,
-    Gateway,
     GatewayFactory,
     client_error,
     converse_response,
 )
-from tests.handlers.identity_tokens import (
+from tests.handlers.rag_support import (
     AUDIENCE,
+    CFO_MEMO,
+    GLOBEX,
     ISSUER,
-    JWKS_PARAMETER,
-    TOKEN_HEADER,
-    ec_key,
+    KB_ID,
+    RagGateway,
+    build_rag,
     key_set,
     rsa_key,
     token,
 )
 from tests.retrieval_filter import FakeKnowledgeBase, UnsupportedFilter, evaluate, load_corpus
 
-KB_ID = "KBACME0001"
-CFO_MEMO = "s3://acme-documents/acme/cfo-compensation-memo.txt"
-GLOBEX = "s3://acme-documents/globex/"
-
-RETRIEVAL: dict[str, Any] = {
-    "knowledge_bases": {"handbook": {"id": KB_ID}},
-    "default_top_k": 5,
-    "max_top_k": 20,
-    "max_query_chars": 1000,
-    "tenants": {
-        "team-a": {
-            "knowledge_bases": ["handbook"],
-            "max_classification": "restricted",
-            "identity": {
-                "issuer": ISSUER,
-                "audience": AUDIENCE,
-                "groups_claim": "groups",
-                "header": TOKEN_HEADER,
-                "algorithms": ["RS256", "ES256"],
-                "jwks_parameter": JWKS_PARAMETER,
-                "leeway_seconds": 0,
-            },
-        },
-        "team-b": {"knowledge_bases": ["handbook"], "max_classification": "confidential"},
-    },
-}
-
-
-class KeySetParameter:
-    """The SSM parameter the JWKS copier writes, read by the gateway."""
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-        self.reads = 0
-        self.error: BaseException | None = None
-
-    def __call__(self, name: str, timeout: float) -> str:
-        assert name == JWKS_PARAMETER and 0 < timeout <= 3.0
-        self.reads += 1
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-
-class RagGateway:
-    def __init__(self, gateway: Gateway, kb: FakeKnowledgeBase, keys: KeySetParameter) -> None:
-        self.gateway = gateway
-        self.kb = kb
-        self.keys = keys
-
-    def call(
-        self,
-        api_event: ApiEventFactory,
-        path: str,
-        body: Any,
-        *,
-        user_token: str | None = None,
-        user_arn: str = TENANT_A_ROLE_ARN,
-    ) -> ApiResult:
-        event = api_event("POST", path, body, user_arn=user_arn)
-        if user_token is not None:
-            event["headers"] = {**(event.get("headers") or {}), "X-User-Token": user_token}
-            event["multiValueHeaders"] = None
-        return self.gateway.call(event)
-
-    def metrics(self, name: str) -> list[tuple[dict[str, str], list[float]]]:
-        return [
-            (dims.as_dict(), values[name])
-            for recorder in self.gateway.recorders
-            for dims, values in recorder.points.items()
-            if name in values
-        ]
-
 
 @pytest.fixture
 def rag(make_gateway: GatewayFactory, gateway_config: dict[str, Any]) -> RagGateway:
-    import gw_retrieval
-
-    config = copy.deepcopy(gateway_config)
-    config["retrieval"] = copy.deepcopy(RETRIEVAL)
-    for tenant in config["tenants"]:
-        tenant["monthly_token_quota"] = 10**12
-    gateway = make_gateway(config, quota_client=FakeQuotaTable())
-    kb = FakeKnowledgeBase(KB_ID)
-    keys = KeySetParameter(key_set(rsa_key("signing-1")[1], ec_key("signing-ec")[1]))
-    gateway.runtime.retrieval = gw_retrieval.RetrievalRuntime(
-        agent_runtime=kb.with_timeout, read_parameter=keys
-    )
-    gateway.bedrock.defaults["converse"] = converse_response("From the handbook [1].")
-    return RagGateway(gateway, kb, keys)
+    return build_rag(make_gateway, gateway_config)
 
 
 def retrieve(query: str = "intern compensation", **fields: Any) -> dict[str, Any]:
