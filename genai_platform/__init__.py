@@ -57,6 +57,11 @@ _EXPORTS: dict[str, str] = {
     "GuardedInferenceApi": "genai_platform.patterns.guarded_inference_api",
     "GatewayCallerRole": "genai_platform.patterns.guarded_inference_api",
     "Tenant": "genai_platform.patterns.guarded_inference_api",
+    "TenantRetrieval": "genai_platform.patterns.guarded_inference_api",
+    "IdentityProvider": "genai_platform.patterns.guarded_inference_api",
+    "IssuerKeySets": "genai_platform.patterns.guarded_inference_api",
+    "DocumentProblem": "genai_platform.retrieval_docs",
+    "validate_documents": "genai_platform.retrieval_docs",
     "Guardrail": "genai_platform.constructs.guardrail",
     "IGuardedInferenceApi": "genai_platform.constructs.interfaces",
     "IGuardrail": "genai_platform.constructs.interfaces",
@@ -174,6 +179,7 @@ __all__ = [
     "DeliveryPipeline",
     "DeliverySourceConfig",
     "DeniedTopic",
+    "DocumentProblem",
     "EndpointConfig",
     "EndpointMode",
     "GatewayCallerRole",
@@ -191,12 +197,14 @@ __all__ = [
     "IGuardrail",
     "IInferenceEndpoint",
     "IKnowledgeBase",
+    "IdentityProvider",
     "ImageCatalogueUnavailableError",
     "ImageResolutionError",
     "InferenceAmi",
     "InferenceEndpoint",
     "InstanceSpec",
     "InvocationLogging",
+    "IssuerKeySets",
     "LintIssue",
     "LoggingConfig",
     "ModelCatalog",
@@ -224,6 +232,7 @@ __all__ = [
     "StackSummary",
     "Tenant",
     "TenantConfig",
+    "TenantRetrieval",
     "TokenPrice",
     "UsageProfile",
     "UsageProfileError",
@@ -248,6 +257,7 @@ __all__ = [
     "sigv4_auth",
     "synth_and_report",
     "to_sarif",
+    "validate_documents",
 ]
 
 if TYPE_CHECKING:
@@ -359,12 +369,16 @@ if TYPE_CHECKING:
         CircuitBreaker,
         GatewayCallerRole,
         GuardedInferenceApi,
+        IdentityProvider,
+        IssuerKeySets,
         RequestLimits,
         RetryPolicy,
         Tenant,
+        TenantRetrieval,
     )
     from genai_platform.reference_app import PlatformStacks, build_platform, build_reference_app
     from genai_platform.regions import RegionalFeature
+    from genai_platform.retrieval_docs import DocumentProblem, validate_documents
     from genai_platform.sarif import to_sarif
     from genai_platform.stacks import (
         AccountStack,

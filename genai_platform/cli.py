@@ -30,6 +30,11 @@ on, per stack and in total, with the assumptions (see :mod:`genai_platform.cost.
 
 ``genai-platform guard release [--table NAME | --config PATH] [--region REGION]`` undoes an
 engagement of the cost guard (see :mod:`genai_platform.guard_release`).
+
+``genai-platform docs validate DIR`` checks the access metadata of the knowledge base's
+documents under ``DIR`` (see :mod:`genai_platform.retrieval_docs`): one line per problem,
+``<file>: <field>: <what is wrong>``; exit 0 when every document is clean, 1 when any has a
+problem, 2 when ``DIR`` is not a folder.
 """
 
 from __future__ import annotations
@@ -181,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _cost_parser(commands)
     _add_guard_parser(commands)
+    _add_docs_parser(commands)
     return parser
 
 
@@ -245,6 +251,41 @@ def _add_guard_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "(default: the embedded default config)",
     )
     release.add_argument("--region", default=None, help="AWS region (default: the config's)")
+
+
+def _add_docs_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``docs validate DIR``: the documents' access metadata."""
+    docs = commands.add_parser("docs", help="check the knowledge base's documents")
+    actions = docs.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "validate",
+        help="report every document whose access metadata is missing or invalid",
+        description=(
+            "Every document x needs x.metadata.json with tenant (required), classification "
+            "(public, internal, confidential or restricted) and optionally access_groups (a "
+            "list of strings). Prints one line per problem naming the file and the field. "
+            "Exit 0 clean, 1 problems found, 2 bad usage."
+        ),
+    )
+    validate.add_argument("dir", type=Path, help="folder of documents (searched recursively)")
+
+
+def _docs_validate(args: argparse.Namespace) -> int:
+    from genai_platform.retrieval_docs import validate_documents
+
+    try:
+        problems = validate_documents(args.dir)
+    except ValueError as exc:
+        print(f"genai-platform docs validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in problems:
+        print(problem)
+    if problems:
+        files = len({p.file for p in problems})
+        print(f"{len(problems)} problem(s) in {files} file(s)", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"every document under {args.dir} has valid access metadata", file=sys.stderr)
+    return EXIT_OK
 
 
 def _guard_release(args: argparse.Namespace) -> int:
@@ -625,6 +666,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cost(args)
     if args.command == "guard":
         return _guard_release(args)
+    if args.command == "docs":
+        return _docs_validate(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

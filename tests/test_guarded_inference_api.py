@@ -65,6 +65,7 @@ ROUTES = [
     ("POST", "/v1/chat/completions"),
     ("POST", "/v1/feedback"),
     ("GET", "/v1/models"),
+    ("POST", "/v1/retrieve"),
 ]
 REPO = Path(__file__).resolve().parent.parent
 

@@ -46,6 +46,7 @@ PUBLIC_MODULES = (
     "genai_platform.delivery.smoke_test",
     "genai_platform.stacks.delivery",
     "genai_platform.constructs.github_roles",
+    "genai_platform.retrieval_docs",
 )
 
 

@@ -6,6 +6,8 @@
   interface VPC endpoint), with ``AWS_IAM`` authorization and an API key on every method and a
   **resource policy** that admits only the tenants' IAM roles and users (and, when configured,
   only principals of the organization, and only through the VPC endpoint);
+* with ``knowledge_bases``, ``POST /v1/retrieve`` and grounded chat, filtered by the caller's
+  identity only (see :mod:`.retrieval` and :mod:`.identity_keys`);
 * three routes: ``POST /v1/chat`` and ``GET /v1/models`` (the invoke function) and
   ``POST /v1/feedback`` (the feedback function), both POSTs checked against a **JSON schema**
   before the function runs, errors always shaped ``{"error": {"code", "message"}}``;
@@ -80,6 +82,10 @@ from __future__ import annotations
 
 from genai_platform.patterns.guarded_inference_api.api import GuardedInferenceApi
 from genai_platform.patterns.guarded_inference_api.caller_role import GatewayCallerRole
+from genai_platform.patterns.guarded_inference_api.identity_keys import (
+    JWKS_COPY_MINUTES,
+    IssuerKeySets,
+)
 from genai_platform.patterns.guarded_inference_api.props import (
     API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
     COMMON_RULE_SET_RULES,
@@ -106,20 +112,40 @@ from genai_platform.patterns.guarded_inference_api.props import (
     gateway_route_arns,
     kill_switch_parameter_name,
 )
+from genai_platform.patterns.guarded_inference_api.retrieval import (
+    CLASSIFICATIONS,
+    DEFAULT_MAX_CLASSIFICATION,
+    DEFAULT_TOKEN_HEADER,
+    IDENTITY_ALGORITHMS,
+    RETRIEVE_DEFAULT_TOP_K,
+    RETRIEVE_MAX_QUERY_CHARS,
+    RETRIEVE_MAX_TOP_K,
+    IdentityProvider,
+    TenantRetrieval,
+    jwks_parameter_name,
+)
 
 __all__ = [
     "API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS",
+    "CLASSIFICATIONS",
     "COMMON_RULE_SET_RULES",
     "DEFAULT_BLOCKED_MESSAGE",
+    "DEFAULT_MAX_CLASSIFICATION",
     "DEFAULT_NAME_PREFIX",
     "DEFAULT_POWERTOOLS_LAYER_VERSION",
     "DEFAULT_STAGE_NAME",
+    "DEFAULT_TOKEN_HEADER",
     "HOSTED_CONFIGURATION_LIMIT_BYTES",
+    "IDENTITY_ALGORITHMS",
     "IMPORTED_KEY_WARNING_ID",
+    "JWKS_COPY_MINUTES",
     "KNOWN_BAD_INPUTS_RULE_SET_RULES",
     "LAMBDA_ENVIRONMENT_LIMIT_BYTES",
     "METRICS_NAMESPACE",
     "POWERTOOLS_LAYER_ACCOUNT",
+    "RETRIEVE_DEFAULT_TOP_K",
+    "RETRIEVE_MAX_QUERY_CHARS",
+    "RETRIEVE_MAX_TOP_K",
     "ROUTES",
     "RUNTIME",
     "SERVICE_NAME",
@@ -127,11 +153,15 @@ __all__ = [
     "CircuitBreaker",
     "GatewayCallerRole",
     "GuardedInferenceApi",
+    "IdentityProvider",
+    "IssuerKeySets",
     "RequestLimits",
     "RetryPolicy",
     "Tenant",
+    "TenantRetrieval",
     "api_key_secret_name",
     "caller_role_name",
     "gateway_route_arns",
+    "jwks_parameter_name",
     "kill_switch_parameter_name",
 ]

@@ -27,6 +27,7 @@ from genai_platform.constructs.interfaces import (
     IGuardedInferenceApi,
     IGuardrail,
     IInferenceEndpoint,
+    IKnowledgeBase,
 )
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
@@ -50,6 +51,7 @@ from genai_platform.patterns.guarded_inference_api.functions import (
     function_security_group,
     interface_endpoint_for,
 )
+from genai_platform.patterns.guarded_inference_api.identity_keys import IssuerKeySets, jose_layer
 from genai_platform.patterns.guarded_inference_api.props import (
     _ASSET_EXCLUDES,
     _FEEDBACK_TIMEOUT_SECONDS,
@@ -74,6 +76,10 @@ from genai_platform.patterns.guarded_inference_api.props import (
 )
 from genai_platform.patterns.guarded_inference_api.props import (
     api_key_secret_name as _secret_name,
+)
+from genai_platform.patterns.guarded_inference_api.retrieval import (
+    grant_retrieval,
+    retrieve_schema,
 )
 from genai_platform.patterns.guarded_inference_api.routing_config import (
     DEFAULT_CONFIG_POLL_SECONDS,
@@ -120,6 +126,7 @@ class GuardedInferenceApi(Construct):
         tenants: Sequence[Tenant],
         self_hosted_models: Mapping[str, IInferenceEndpoint] | None = None,
         fallbacks: Mapping[str, str] | None = None,
+        knowledge_bases: Mapping[str, IKnowledgeBase] | None = None,
         default_alias: str | None = None,
         features: Sequence[str] = (),
         name_prefix: str = DEFAULT_NAME_PREFIX,
@@ -171,6 +178,14 @@ class GuardedInferenceApi(Construct):
             fallbacks: Alias to the alias that serves while the first one's circuit breaker is
                 open or its endpoint wakes from zero (no self-references, no cycles).
                 Default: no fallback; callers then get 503 with Retry-After.
+            knowledge_bases: Alias to an :class:`IKnowledgeBase` (in this stack's account
+                and Region) that tenants with a :class:`TenantRetrieval` may search through
+                ``POST /v1/retrieve`` and grounded ``POST /v1/chat``. The invoke function gets
+                ``bedrock:Retrieve`` on exactly these (``grant_retrieve``), the private network
+                a ``bedrock-agent-runtime`` endpoint, and, for tenants with an identity
+                provider, a python-jose layer and the scheduled key-set copier (see
+                :mod:`.identity_keys`). What a caller may read follows from its identity only.
+                Default: none; the retrieve route is not created.
             default_alias: The alias served when a request names none. Default: the
                 catalogue's ``default_alias`` when the gateway serves it, otherwise the first
                 alias of the first tenant.
@@ -265,6 +280,7 @@ class GuardedInferenceApi(Construct):
             tenants=tenants,
             self_hosted_models=self_hosted_models,
             fallbacks=fallbacks,
+            knowledge_bases=knowledge_bases,
             default_alias=default_alias,
             features=features,
             name_prefix=name_prefix,
@@ -392,6 +408,9 @@ class GuardedInferenceApi(Construct):
             "key": key,
             "log_retention": log_retention,
         }
+        invoke_props = dict(function_props)
+        if plan.retrieval is not None and plan.retrieval.identities:
+            invoke_props["layers"] = [*function_props["layers"], jose_layer(self, "JoseLayer")]
         self._invoke_function, self._invoke_role = build_function(
             self,
             "Invoke",
@@ -409,7 +428,7 @@ class GuardedInferenceApi(Construct):
                 "KILL_SWITCH_PARAMETER": self._kill_switch.parameter_name,
                 "API_INTEGRATION_TIMEOUT_MS": str(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS * 1000),
             },
-            **function_props,
+            **invoke_props,
         )
         self._feedback_function, self._feedback_role = build_function(
             self,
@@ -429,6 +448,7 @@ class GuardedInferenceApi(Construct):
             **function_props,
         )
         self._grant_invoke_function(model_catalog)
+        self._key_sets = self._add_retrieval(private_network, key, log_retention)
         self._grant_feedback_function()
         for role in (self._invoke_role, self._feedback_role):
             self._routing_config.grant_read(role)
@@ -574,7 +594,7 @@ class GuardedInferenceApi(Construct):
 
     @property
     def execute_api_arns(self) -> list[str]:
-        """``execute-api`` ARNs of the three routes of this API's stage, with its id."""
+        """``execute-api`` ARNs of the routes of this API's stage, with its id."""
         return [self.execute_api_arn_for(method, path) for method, path in ROUTES]
 
     def api_key_secret_name(self, tenant_id: str) -> str:
@@ -582,7 +602,7 @@ class GuardedInferenceApi(Construct):
         return _secret_name(self._name_prefix, tenant_id)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` (of this account) call the three routes: ``execute-api:Invoke`` on
+        """Let ``grantee`` (of this account) call the routes: ``execute-api:Invoke`` on
         :attr:`execute_api_arns`. The resource policy still admits only the tenants'
         principals, and every method needs the tenant's API key. A role, user or group gets
         the statement in a customer-managed policy (no inline policy)."""
@@ -754,6 +774,12 @@ class GuardedInferenceApi(Construct):
         return self._routing_config
 
     @property
+    def issuer_key_sets(self) -> IssuerKeySets | None:
+        """The identity providers' key-set parameters and their scheduled copier; None when no
+        tenant has an identity provider."""
+        return self._key_sets
+
+    @property
     def model_aliases(self) -> tuple[str, ...]:
         """Every alias the gateway serves, Bedrock then self-hosted."""
         return tuple(self._plan.models)
@@ -770,7 +796,7 @@ class GuardedInferenceApi(Construct):
         return self._api.arn_for_execute_api(method, path, self._stage_name)
 
     def route_arns(self, *, account: str | None = None, region: str | None = None) -> list[str]:
-        """ARNs of the three routes with the API id wildcarded, as an identity policy in
+        """ARNs of the routes with the API id wildcarded, as an identity policy in
         another account writes them (see :func:`gateway_route_arns`). Default: this stack's
         account and region."""
         return gateway_route_arns(
@@ -894,6 +920,54 @@ class GuardedInferenceApi(Construct):
                 ),
             )
 
+    def _add_retrieval(
+        self, network: PrivateNetwork | None, key: kms.IKey, retention: logs.RetentionDays
+    ) -> IssuerKeySets | None:
+        """Retrieve on exactly the configured knowledge bases, the key-set copier, and the
+        endpoints the invoke function needs for them in the private network."""
+        plan = self._plan.retrieval
+        if plan is None:
+            return None
+        key_sets = None
+        if plan.identities:
+            key_sets = IssuerKeySets(
+                self,
+                "IssuerKeySets",
+                identities=plan.identities,
+                name_prefix=self._name_prefix,
+                key=key,
+                log_retention=retention,
+            )
+        parameter_arns = [p.parameter_arn for p in key_sets.parameters.values()] if key_sets else []
+        grant_retrieval(self._invoke_role, plan, parameter_arns)
+        if network is not None:
+            account = iam.AccountPrincipal(self._stack.account)
+            interface_endpoint_for(
+                self,
+                network,
+                service="bedrock-agent-runtime",
+                id="BedrockAgentRuntimeEndpoint",
+                statement=iam.PolicyStatement(
+                    sid="GatewayFunctionsRetrieve",
+                    principals=[account],
+                    actions=["bedrock:Retrieve"],
+                    resources=[kb.knowledge_base_arn for kb in plan.knowledge_bases.values()],
+                ),
+            )
+            ssm_endpoint = network.interface_endpoints.get("ssm") or self.node.try_find_child(
+                "SsmEndpoint"
+            )
+            if parameter_arns and isinstance(ssm_endpoint, ec2.InterfaceVpcEndpoint):
+                ssm_endpoint.add_to_policy(
+                    iam.PolicyStatement(
+                        sid="GatewayFunctionsReadIssuerKeySets",
+                        principals=[account],
+                        actions=["ssm:GetParameter"],
+                        resources=parameter_arns,
+                    )
+                )
+        return key_sets
+
     def _grant_invoke_function(self, catalog: ModelCatalog) -> None:
         fn = self._invoke_function
         if self._plan.bedrock_aliases:
@@ -976,6 +1050,21 @@ class GuardedInferenceApi(Construct):
                 request_models={"application/json": feedback_model, "$default": feedback_model},
             ),
         }
+
+        if plan.retrieval is not None:
+            retrieve_model = api.add_model(
+                "RetrieveRequestModel",
+                content_type="application/json",
+                model_name="RetrieveRequest",
+                description="POST /v1/retrieve body",
+                schema=retrieve_schema(),
+            )
+            self._methods[("POST", "/v1/retrieve")] = v1.add_resource("retrieve").add_method(
+                "POST",
+                invoke,
+                request_validator=validator,
+                request_models={"application/json": retrieve_model, "$default": retrieve_model},
+            )
 
     def _add_gateway_responses(self) -> None:
         """Errors API Gateway answers itself, shaped like the functions' errors."""
@@ -1063,7 +1152,7 @@ class _ImportedApi(Construct):
 
     @property
     def execute_api_arns(self) -> list[str]:
-        """``execute-api`` ARNs of the three routes of the API's stage."""
+        """``execute-api`` ARNs of the routes of the API's stage."""
         return gateway_route_arns(
             partition=cdk.Stack.of(self).partition,
             region=self._region,

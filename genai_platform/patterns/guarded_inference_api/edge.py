@@ -256,6 +256,8 @@ def _chat_schema(limits: RequestLimits) -> apigateway.JsonSchema:
             ),
             "model": apigateway.JsonSchema(type=string, pattern=f"^{_NAME.pattern}$"),
             "feature": apigateway.JsonSchema(type=string, min_length=1, max_length=64),
+            # Grounded chat (see the invoke function's gw_retrieval).
+            "knowledge_base": apigateway.JsonSchema(type=string, pattern=f"^{_NAME.pattern}$"),
         },
     )
 

@@ -12,8 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import aws_lambda as lambda_
+
+if TYPE_CHECKING:
+    from genai_platform.patterns.guarded_inference_api.retrieval import TenantRetrieval
 
 __all__ = [
     "API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS",
@@ -49,6 +53,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/v1/chat/completions"),
     ("POST", "/v1/feedback"),
     ("GET", "/v1/models"),
+    ("POST", "/v1/retrieve"),
 )
 #: The newest Python runtime aws-cdk-lib 2.275 offers; both functions and the layer use it.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -173,6 +178,9 @@ class Tenant:
             answers 429 beyond it). Default: 100,000.
         log_content: Whether the invoke function may log this tenant's prompts and
             completions (personal data masked). Default: off; only ids and sizes are logged.
+        retrieval: The knowledge bases the tenant may retrieve from, its classification
+            ceiling and its end-user identity provider (see :class:`TenantRetrieval`).
+            Default: none; the tenant's retrievals are refused (403).
     """
 
     id: str
@@ -183,6 +191,7 @@ class Tenant:
     burst_limit: int = 20
     monthly_request_quota: int = 100_000
     log_content: bool = False
+    retrieval: TenantRetrieval | None = None
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def _gateway_config(
         if alias in plan.fallbacks:
             rendered["fallback"] = plan.fallbacks[alias]
         models[alias] = rendered
-    return {
+    document: dict[str, Any] = {
         "guardrail": {
             "identifier": value(guardrail.guardrail_id, "x" * 12),
             "version": value(guardrail.guardrail_version, "9" * 8),
@@ -121,6 +121,11 @@ def _gateway_config(
         },
         "blocked_message": plan.blocked_message,
     }
+    if plan.retrieval is not None:
+        from genai_platform.patterns.guarded_inference_api.retrieval import retrieval_document
+
+        document["retrieval"] = retrieval_document(plan.retrieval, placeholders=placeholders)
+    return document
 
 
 def config_size_bytes(plan: _Plan, guardrail: IGuardrail) -> int:

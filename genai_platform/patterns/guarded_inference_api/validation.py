@@ -54,6 +54,7 @@ from genai_platform.patterns.guarded_inference_api.props import (
     RetryPolicy,
     Tenant,
 )
+from genai_platform.patterns.guarded_inference_api.retrieval import RetrievalPlan, check_retrieval
 from genai_platform.patterns.guarded_inference_api.routing_config import config_size_bytes
 from genai_platform.patterns.guarded_inference_api.tenants import tenant_stack_problems
 
@@ -80,6 +81,7 @@ class _Plan:
     features: list[str]
     blocked_message: str
     fallbacks: dict[str, str] = field(default_factory=dict)
+    retrieval: RetrievalPlan | None = None
 
 
 # --------------------------------------------------------------------------- validation
@@ -158,6 +160,10 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
     vpc_endpoint = _check_network(props, problems)
     problems += _check_api_props(props)
     problems += _check_unique_prefix(stack, props["name_prefix"])
+    retrieval, retrieval_problems = check_retrieval(
+        stack, props["knowledge_bases"], tenants, props["name_prefix"]
+    )
+    problems += retrieval_problems
 
     if problems:
         return None, problems
@@ -179,6 +185,7 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
         features=features,
         blocked_message=props["blocked_message"],
         fallbacks=fallbacks,
+        retrieval=retrieval,
     )
     stack_problems = tenant_stack_problems([t.id for t in tenants])
     try:
