@@ -246,6 +246,7 @@ def test_caller_role_invokes_exactly_the_imported_api_routes(team_app: TeamApp) 
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/chat/completions",
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/feedback",
             f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/GET/v1/models",
+            f"arn:aws:execute-api:{REGION}:{GENAI}:{API_ID}/prod/POST/v1/retrieve",
         ]
     )
     # AND no acknowledgement of wildcard routes was needed
@@ -551,6 +552,7 @@ def test_imported_api_grant_invoke_grants_exactly_its_routes(stack: cdk.Stack) -
             "POST/v1/chat/completions",
             "POST/v1/feedback",
             "GET/v1/models",
+            "POST/v1/retrieve",
         )
     ]
     (statement,) = _with_action(Template.from_stack(stack).to_json(), "execute-api:Invoke")

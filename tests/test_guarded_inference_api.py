@@ -591,6 +591,7 @@ def test_chat_schema_matches_the_contract(regional: Synth) -> None:
         "temperature",
         "model",
         "feature",
+        "knowledge_base",
     }
 
 
@@ -1086,17 +1087,20 @@ def test_gateway_config_has_the_contract_defaults(regional: Synth) -> None:
 
 
 def _load_handler_module(path: Path) -> ModuleType:
-    """A handler module loaded from ``path``, with the shared layer importable as in Lambda."""
+    """A handler module loaded from ``path``, with its own folder and the shared layer
+    importable as in Lambda."""
     shared = str(REPO / "genai_platform" / "lambda" / "shared" / "python")
+    own = str(path.parent)
     spec = importlib.util.spec_from_file_location(f"{path.stem}_contract", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while defined
-    sys.path.insert(0, shared)
+    sys.path[:0] = [shared, own]
     try:
         spec.loader.exec_module(module)
     finally:
         sys.path.remove(shared)
+        sys.path.remove(own)
         sys.modules.pop(spec.name, None)
     return module
 
@@ -1316,6 +1320,7 @@ def test_route_arns_wildcard_the_api_id() -> None:
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/chat/completions",
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/feedback",
         f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/GET/v1/models",
+        f"arn:aws:execute-api:eu-west-1:{GENAI}:*/live/POST/v1/retrieve",
     ]
 
 

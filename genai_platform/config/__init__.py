@@ -20,6 +20,7 @@ from genai_platform.config._base import (
     REQUIRED_COST_ALLOCATION_TAGS,
     ConfigError,
 )
+from genai_platform.config.identity import IdentityConfig
 from genai_platform.config.platform import (
     PlatformConfig,
     default_config_text,
@@ -55,6 +56,7 @@ __all__ = [
     "EndpointConfig",
     "GovernanceConfig",
     "GuardrailConfig",
+    "IdentityConfig",
     "LoggingConfig",
     "ModelsConfig",
     "NetworkConfig",

@@ -235,6 +235,7 @@ class PlatformConfig(_Model):
                 problems.append(
                     f"[{n}].aliases: {unknown!r} are not model aliases; known: {sorted(known)}"
                 )
+            problems += _retrieval_problems(n, tenant, info.data.get("knowledge_bases"))
         if problems:
             raise ValueError("; ".join(problems))
         return value
@@ -344,3 +345,23 @@ def load_config(path: str | Path | None = None) -> PlatformConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], source=source) from None
     return parse_config(data, source=source)
+
+
+def _retrieval_problems(n: int, tenant: TenantConfig, knowledge_bases: object) -> list[str]:
+    """A tenant's retrieval settings against ``[[knowledge_bases]]`` (when that section is
+    declared before ``tenants``; each entry's ``alias`` names a knowledge base)."""
+    problems = []
+    if tenant.identity is not None and not tenant.knowledge_bases:
+        problems.append(
+            f"[{n}].identity: an identity provider only scopes retrievals, but knowledge_bases "
+            "is empty; list the [[knowledge_bases]] aliases the tenant may use"
+        )
+    if isinstance(knowledge_bases, list):
+        known = {str(getattr(kb, "alias", "")) for kb in knowledge_bases}
+        unknown = [a for a in tenant.knowledge_bases if a not in known]
+        if unknown:
+            problems.append(
+                f"[{n}].knowledge_bases: {unknown!r} are not [[knowledge_bases]] aliases; "
+                f"known: {sorted(known)}"
+            )
+    return problems

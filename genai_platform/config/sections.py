@@ -21,6 +21,11 @@ from genai_platform.config._base import (
     _check_retention,
     _Model,
 )
+from genai_platform.config.identity import (
+    Classification,
+    IdentityConfig,
+    check_knowledge_base_aliases,
+)
 from genai_platform.endpoint_services import (
     GATEWAY_ENDPOINT_SERVICES,
     INTERFACE_ENDPOINT_SERVICES,
@@ -387,6 +392,19 @@ class TenantConfig(_Model):
     the account's admins allow)."""
     extra_principals: list[str] = Field(default_factory=list)
     """Further IAM role ARNs of the application account admitted for this tenant."""
+    knowledge_bases: list[str] = Field(default_factory=list)
+    """``[[knowledge_bases]]`` aliases the tenant may retrieve from (default: none; its
+    retrievals are refused)."""
+    max_classification: Classification = "internal"
+    """Highest document classification its callers can receive (default ``internal``)."""
+    identity: IdentityConfig | None = None
+    """The tenant's end-user identity provider (default: none; the retrieval filter is the
+    tenant and the classification ceiling only)."""
+
+    @field_validator("knowledge_bases")
+    @classmethod
+    def _knowledge_bases(cls, value: list[str]) -> list[str]:
+        return check_knowledge_base_aliases(value)
 
 
 class ApiConfig(_Model):

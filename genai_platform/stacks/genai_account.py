@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from genai_platform.config import EndpointConfig, PlatformConfig
+from genai_platform.config import EndpointConfig, PlatformConfig, TenantConfig
 from genai_platform.constructs.cost_guard import CostGuard
 from genai_platform.constructs.guardrail import (
     ContentFilter,
@@ -34,7 +34,9 @@ from genai_platform.constructs.retention import retention_from_days
 from genai_platform.constructs.rollout import rollback_alarm
 from genai_platform.patterns.guarded_inference_api import (
     GuardedInferenceApi,
+    IdentityProvider,
     Tenant,
+    TenantRetrieval,
     caller_role_name,
 )
 from genai_platform.stacks.account_stack import AccountStack
@@ -432,6 +434,7 @@ def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedI
                 burst_limit=t.burst_limit,
                 monthly_request_quota=t.monthly_request_quota,
                 log_content=t.log_content,
+                retrieval=_tenant_retrieval(t),
             )
             for t in config.tenants
         ],
@@ -455,4 +458,29 @@ def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedI
         waf_rate_limit=api.waf_rate_limit,
         waf_count_rules=api.waf_count_rules,
         encryption_key=stack.key,
+    )
+
+
+def _tenant_retrieval(tenant: TenantConfig) -> TenantRetrieval | None:
+    """A ``[[tenants]]`` entry's knowledge bases, classification ceiling and identity provider
+    as the API's props (None when it may use no knowledge base)."""
+    if not tenant.knowledge_bases:
+        return None
+    identity = tenant.identity
+    return TenantRetrieval(
+        knowledge_bases=tenant.knowledge_bases,
+        max_classification=tenant.max_classification,
+        identity=(
+            IdentityProvider(
+                issuer=identity.issuer,
+                audience=identity.audience,
+                jwks_url=identity.jwks_url,
+                groups_claim=identity.groups_claim,
+                header=identity.header,
+                algorithms=tuple(identity.algorithms),
+                leeway_seconds=identity.leeway_seconds,
+            )
+            if identity is not None
+            else None
+        ),
     )

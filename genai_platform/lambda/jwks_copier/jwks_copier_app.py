@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 FETCH_TIMEOUT_SECONDS = 5.0
@@ -66,7 +66,7 @@ def fetch_https(url: str) -> Any:
 
 
 def copy_key_sets(
-    sources: list[Mapping[str, str]], fetch: Callable[[str], Any], ssm: Any
+    sources: Sequence[Mapping[str, str]], fetch: Callable[[str], Any], ssm: Any
 ) -> dict[str, str]:
     """Copy every source; the outcome per parameter (``updated``, ``unchanged`` or the error).
     Raises :class:`CopyFailed` after trying all of them when any failed."""
