@@ -470,3 +470,19 @@ def test_fails_when_the_knowledge_base_is_in_another_region() -> None:
 
 def test_the_test_double_satisfies_the_interface(parts: Built) -> None:
     assert isinstance(parts.handbook, IKnowledgeBase)
+
+
+def test_the_ssm_endpoint_lets_the_functions_read_the_key_set_parameter(synth: Synth) -> None:
+    # GIVEN the network's SSM endpoint (the isolated subnets' only way to SSM)
+    endpoints = synth.resources("AWS::EC2::VPCEndpoint")
+    (ssm,) = [
+        e
+        for e in endpoints.values()
+        if json.dumps(e["Properties"]["ServiceName"]).endswith('.ssm"')
+    ]
+    statements = ssm["Properties"]["PolicyDocument"]["Statement"]
+
+    # THEN its policy allows ssm:GetParameter on the key-set parameter
+    reads = [s for s in statements if s.get("Sid") == "GatewayFunctionsReadIssuerKeySets"]
+    assert len(reads) == 1 and _actions(reads[0]) == ["ssm:GetParameter"]
+    assert _key_set_ref(synth) in json.dumps(reads[0]["Resource"])
