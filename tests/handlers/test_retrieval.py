@@ -743,3 +743,36 @@ def test_the_kill_switch_stops_retrieval_too(rag: RagGateway, api_event: ApiEven
     result = rag.call(api_event, "/v1/retrieve", retrieve(), user_token=token())
     assert result.status == 503 and result.error["code"] == "ServiceDisabled"
     assert rag.kb.requests == []
+
+
+def test_a_spent_deadline_is_a_504_and_nothing_is_retrieved(
+    rag: RagGateway, api_event: ApiEventFactory
+) -> None:
+    # GIVEN a request whose function has only 1.05 s left (the deadline keeps 1 s back)
+    event = api_event("POST", "/v1/retrieve", retrieve())
+    event["headers"] = {**(event.get("headers") or {}), "x-user-token": token()}
+
+    # WHEN handled THEN the gateway answers 504 itself and never calls the knowledge base
+    result = rag.gateway.call(event, remaining_millis=1050)
+    assert result.status == 504 and result.error["code"] == "GatewayTimeout"
+    assert rag.kb.requests == []
+
+
+def test_retrieval_metrics_are_emitted_with_exactly_tenant_and_knowledge_base(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import gw_metrics
+
+    # GIVEN a recorder with one retrieval WHEN emitted as EMF
+    recorder = gw_metrics.MetricsRecorder()
+    dims = gw_metrics.RetrievalDimensions(tenant="team-a", knowledge_base="handbook")
+    recorder.add(gw_metrics.RETRIEVALS, 1, dims)
+    recorder.add(gw_metrics.RETRIEVAL_TOP_SCORE, 0.8, dims)
+    gw_metrics.emit_emf(recorder, "GenAiPlatform")
+
+    # THEN the document's only dimension set is Tenant, KnowledgeBase
+    document = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [list(gw_metrics.RETRIEVAL_DIMENSIONS)]
+    assert (document["Tenant"], document["KnowledgeBase"]) == ("team-a", "handbook")
+    assert {m["Name"] for m in directive["Metrics"]} == {"Retrievals", "RetrievalTopScore"}

@@ -1,5 +1,11 @@
 """The guarded inference gateway: ``POST /v1/chat``, ``POST /v1/chat/completions`` (the same
-path in the OpenAI chat-completions shape, see ``gw_openai``) and ``GET /v1/models``.
+path in the OpenAI chat-completions shape, see ``gw_openai``), ``GET /v1/models`` and
+``POST /v1/retrieve``.
+
+Retrieval (``POST /v1/retrieve``, and ``POST /v1/chat`` with ``"knowledge_base"``) lives in
+``gw_retrieval``: its filter comes from the caller's identity only, it runs inside the same
+deadline (its calls get read timeouts from what is left), and a grounded chat's passages count
+towards the quota reservation and go to Converse as the guardrail's grounding source.
 
 Plain functions over an explicit :class:`Runtime` (clients, quota store, kill switch, breakers,
 clock, sleep, random source, logger, metrics sink), so every behaviour is testable without AWS
