@@ -23,6 +23,7 @@ from tests.handlers.conftest import (
     TENANT_B_ROLE_ARN,
     ApiEventFactory,
     ApiResult,
+    Gateway,
     GatewayFactory,
     client_error,
     converse_response,
@@ -776,3 +777,22 @@ def test_retrieval_metrics_are_emitted_with_exactly_tenant_and_knowledge_base(
     assert directive["Dimensions"] == [list(gw_metrics.RETRIEVAL_DIMENSIONS)]
     assert (document["Tenant"], document["KnowledgeBase"]) == ("team-a", "handbook")
     assert {m["Name"] for m in directive["Metrics"]} == {"Retrievals", "RetrievalTopScore"}
+
+
+def test_a_gateway_without_knowledge_bases_refuses_retrieval_with_403(
+    gateway: Gateway, api_event: ApiEventFactory
+) -> None:
+    # GIVEN the gateway with no retrieval section WHEN asked to retrieve or to ground a chat
+    retrieved = gateway.call(api_event("POST", "/v1/retrieve", retrieve()))
+    grounded = gateway.call(
+        api_event(
+            "POST",
+            "/v1/chat",
+            {"messages": [{"role": "user", "content": "pay?"}], "knowledge_base": "handbook"},
+        )
+    )
+
+    # THEN both are 403 and no model was called
+    assert (retrieved.status, grounded.status) == (403, 403)
+    assert retrieved.error["code"] == grounded.error["code"] == "RetrievalNotAllowed"
+    assert gateway.bedrock.calls == []

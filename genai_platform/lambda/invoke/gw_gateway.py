@@ -554,6 +554,13 @@ def _chat(
 
 def _retrieval_call(runtime: Runtime, state: _RequestState) -> RetrievalCall:
     """The request's view of the gateway for ``gw_retrieval``."""
+    if runtime.config.retrieval is None:
+        raise HttpError(
+            403,
+            "RetrievalNotAllowed",
+            "this gateway serves no knowledge base",
+            field="knowledge_base",
+        )
     if runtime.retrieval is None:
         raise HttpError(
             503, "RetrievalUnavailable", "this gateway has no knowledge-base client configured"

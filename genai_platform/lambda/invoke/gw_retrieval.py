@@ -73,6 +73,7 @@ from gw_metrics import (
 )
 from gw_request import ChatMessage, ChatRequest
 from gw_retrieval_config import (
+    IdentityProvider,
     RetrievalConfig,
     TenantScope,
     allowed_classifications,
@@ -367,7 +368,9 @@ def resolve_access(
     )
 
 
-def _verified_user(event: Mapping[str, Any], provider: Any, call: RetrievalCall) -> VerifiedUser:
+def _verified_user(
+    event: Mapping[str, Any], provider: IdentityProvider, call: RetrievalCall
+) -> VerifiedUser:
     def keys(refresh: bool) -> list[dict[str, Any]]:
         return call.runtime.key_sets.keys(
             provider.jwks_parameter,
