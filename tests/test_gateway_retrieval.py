@@ -486,3 +486,32 @@ def test_the_ssm_endpoint_lets_the_functions_read_the_key_set_parameter(synth: S
     reads = [s for s in statements if s.get("Sid") == "GatewayFunctionsReadIssuerKeySets"]
     assert len(reads) == 1 and _actions(reads[0]) == ["ssm:GetParameter"]
     assert _key_set_ref(synth) in json.dumps(reads[0]["Resource"])
+
+
+@pytest.fixture(scope="module")
+def regional(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The same tenants and knowledge base without a private network."""
+    tmp = tmp_path_factory.mktemp("retrieval-regional")
+    app = cdk.App(outdir=str(tmp / "cdk.out"))
+    add_nag_packs(app)
+    stack = cdk.Stack(app, "Test", env=TEST_ENV)
+    built = _parts(stack)
+    api = GuardedInferenceApi(
+        stack,
+        "Gateway",
+        guardrail=built.guardrail,
+        model_catalog=built.catalog,
+        tenants=_tenants(),
+        knowledge_bases={"handbook": built.handbook},
+    )
+    assembly_dir, report = synth_and_report(app)
+    return Synth(assembly_dir, report, api, built)
+
+
+def test_without_a_network_there_is_no_endpoint_and_no_unacknowledged_finding(
+    regional: Synth,
+) -> None:
+    assert regional.resources("AWS::EC2::VPCEndpoint") == {}
+    assert regional.report.for_stack("Test") == [], regional.report.describe()
+    issues = lint_template(regional.assembly_dir / "Test.template.json", region="us-east-1")
+    assert [i for i in issues if i.is_error] == []
