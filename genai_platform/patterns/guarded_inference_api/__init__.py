@@ -82,10 +82,7 @@ from __future__ import annotations
 
 from genai_platform.patterns.guarded_inference_api.api import GuardedInferenceApi
 from genai_platform.patterns.guarded_inference_api.caller_role import GatewayCallerRole
-from genai_platform.patterns.guarded_inference_api.identity_keys import (
-    JWKS_COPY_MINUTES,
-    IssuerKeySets,
-)
+from genai_platform.patterns.guarded_inference_api.identity_keys import JWKS_COPY_MINUTES
 from genai_platform.patterns.guarded_inference_api.props import (
     API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
     COMMON_RULE_SET_RULES,
@@ -154,7 +151,6 @@ __all__ = [
     "GatewayCallerRole",
     "GuardedInferenceApi",
     "IdentityProvider",
-    "IssuerKeySets",
     "RequestLimits",
     "RetryPolicy",
     "Tenant",

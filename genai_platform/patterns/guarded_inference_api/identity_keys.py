@@ -76,7 +76,10 @@ _EMPTY_KEY_SET = json.dumps({"keys": []})
 
 class IssuerKeySets(Construct):
     """One key-set parameter per tenant identity provider and the scheduled copier that fills
-    them (see the module documentation). Built by :class:`GuardedInferenceApi`."""
+    them (see the module documentation).
+
+    Not exported from ``genai_platform``: :class:`GuardedInferenceApi` builds it (its
+    ``issuer_key_sets``)."""
 
     def __init__(
         self,
