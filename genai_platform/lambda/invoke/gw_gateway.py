@@ -75,6 +75,16 @@ from gw_common import (
     scrub_text,
 )
 from gw_config import BEDROCK, GatewayConfig, ModelTarget, Settings, Tenant
+from gw_cost import (
+    BudgetStore,
+    TenantSwitches,
+    check_tenant_switch,
+    cost_nano_usd,
+    record_cost,
+    reserve_budget,
+    settle_budget,
+    target_for,
+)
 from gw_masking import mask
 from gw_metrics import (
     BREAKER_OPENS,
@@ -236,6 +246,10 @@ class Runtime:
     uniform: Callable[[float, float], float] = random.uniform
     new_id: Callable[[], str] = _uuid
     kill_switch_cache: KillSwitchCache = field(default_factory=KillSwitchCache)
+    budget: BudgetStore | None = None
+    """The tenants' monthly budgets (``gw_cost``); a tenant with a budget gets 503 without."""
+    tenant_switches: TenantSwitches | None = None
+    """The per-tenant kill switches (``gw_cost``); None: only the global switch."""
 
     @property
     def config(self) -> GatewayConfig:
@@ -466,11 +480,33 @@ def _chat(
             "the inference gateway is switched off by the platform's cost controls",
             headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
         )
+    check_tenant_switch(runtime, tenant.id, _left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS))
     reservation = _reserve(request, tenant, runtime, state)
     if reservation.capped:
         request = replace(request, max_tokens=reservation.output_tokens)
         state.log["max_tokens_capped_to"] = reservation.output_tokens
     settle_timeout = SETTLE_TIMEOUT_SECONDS
+    price = config.models[alias].price
+    try:  # the tenant's monthly budget in USD, after the tokens (see gw_cost)
+        budget = reserve_budget(
+            runtime,
+            tenant,
+            price,
+            request.input_token_bound,
+            request.max_tokens,
+            runtime.now(),
+            _left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS),
+            lambda: state.recorder.add(QUOTA_REJECTIONS, 1, state.dims()),
+        )
+    except BaseException:
+        _quota_safely(
+            runtime,
+            state,
+            "refund",
+            lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
+        )
+        raise
+    timed_out_nano = cost_nano_usd(price, request.input_token_bound, 0)
     # What a timed-out model call is charged: its input bound (the model may have run).
     timed_out_charge = request.input_token_bound
     try:
@@ -502,6 +538,10 @@ def _chat(
                 "refund",
                 lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
             )
+        if budget is not None:  # a model that answered keeps its (upper-bound) reservation
+            timed_out = timed_out_nano if state.model_timed_out else 0
+            kept = budget.nano_usd if state.model_used_tokens is not None else timed_out
+            settle_budget(runtime, budget, kept, settle_timeout)
         raise
     used = completion.input_tokens + completion.output_tokens
     if state.model_timed_out:
@@ -514,6 +554,12 @@ def _chat(
         "settle",
         lambda: runtime.quota.settle(reservation, used, timeout=settle_timeout),
     )
+    if budget is not None:
+        spent = cost_nano_usd(
+            config.models[served].price, completion.input_tokens, completion.output_tokens
+        )
+        spent += timed_out_nano if state.model_timed_out else 0
+        settle_budget(runtime, budget, spent, settle_timeout)
     return _chat_response(request, alias, served, completion, runtime, state, reservation)
 
 
@@ -776,8 +822,12 @@ def _invoke(
     timeout = _call_timeout(runtime, state, deadline)
     if target.kind == BEDROCK:
         metadata = {"tenant": tenant.id, "feature": state.feature, "request_id": state.request_id}
-        return bedrock_converse(
-            runtime.bedrock(timeout), target, request, runtime.config.guardrail, metadata
+        return bedrock_converse(  # through the tenant's application inference profile
+            runtime.bedrock(timeout),
+            target_for(target, tenant.profiles),
+            request,
+            runtime.config.guardrail,
+            metadata,
         )
     return sagemaker_chat(runtime.sagemaker(timeout), target, request)
 
@@ -865,6 +915,13 @@ def _chat_response(
     dims = state.dims(served)
     state.recorder.add(INPUT_TOKENS, completion.input_tokens, dims)
     state.recorder.add(OUTPUT_TOKENS, completion.output_tokens, dims)
+    record_cost(
+        state.recorder,
+        dims,
+        config.models[served].price,
+        completion.input_tokens,
+        completion.output_tokens,
+    )
     intervened = completion.guardrail_intervened
     if intervened:
         state.recorder.add(GUARDRAIL_INTERVENTIONS, 1, dims)
