@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "AccountBudget": "genai_platform.constructs.budget",
     "BatchInference": "genai_platform.constructs.batch_inference",
     "CostGuard": "genai_platform.constructs.cost_guard",
+    "TenantBudgets": "genai_platform.constructs.tenant_budgets",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
@@ -223,6 +224,7 @@ __all__ = [
     "SmokeTestError",
     "StackSummary",
     "Tenant",
+    "TenantBudgets",
     "TenantConfig",
     "TokenPrice",
     "UsageProfile",
@@ -247,8 +249,7 @@ __all__ = [
     "read_nag_report",
     "sigv4_auth",
     "synth_and_report",
-    "to_sarif",
-]
+    "to_sarif",]
 
 if TYPE_CHECKING:
     from genai_platform.checks import (
@@ -332,6 +333,7 @@ if TYPE_CHECKING:
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.constructs.rollout import RolloutOptions
     from genai_platform.constructs.serving import ContainerFamily, ServingOptions
+    from genai_platform.constructs.tenant_budgets import TenantBudgets
     from genai_platform.cost import (
         CostEstimate,
         CostRow,
