@@ -249,7 +249,8 @@ __all__ = [
     "read_nag_report",
     "sigv4_auth",
     "synth_and_report",
-    "to_sarif",]
+    "to_sarif",
+]
 
 if TYPE_CHECKING:
     from genai_platform.checks import (
