@@ -314,3 +314,17 @@ def test_model_prices_are_exposed_from_the_price_table(costed: Synth) -> None:
     assert sorted(costed.api.application_inference_profiles) == ["team-a", "team-b"]
     assert GUARDRAIL_VALUES  # the rendered config above relies on the shared values
     assert ROLE_A
+
+
+def test_the_estimator_lists_the_profiles_as_no_charge_with_the_reason(costed: Synth) -> None:
+    from genai_platform.cost.estimate import estimate_assembly
+
+    # GIVEN the assembly with the tenants' profiles in nested stacks
+    estimate = estimate_assembly(costed.assembly_dir)
+    rows = [
+        r for r in estimate.rows if r.resource_type == "AWS::Bedrock::ApplicationInferenceProfile"
+    ]
+    # THEN each profile is a row, free, saying its invocations are billed as model tokens
+    assert len(rows) == 3
+    assert {(r.status, r.idle_usd) for r in rows} == {("no charge", 0.0)}
+    assert all("billed as model tokens" in r.note for r in rows)
