@@ -16,10 +16,14 @@ A chat request goes through, in order:
 4. the kill switch (SSM parameter ``on``, cached ``KILL_SWITCH_MAX_AGE_SECONDS``; a failed read
    keeps the last value for up to ``KILL_SWITCH_MAX_STALE_SECONDS`` and is not retried for
    ``KILL_SWITCH_ERROR_BACKOFF_SECONDS``; never read at all: serve): 503 ``ServiceDisabled``;
+   then the tenant's own switch, set by the cost guard for a tenant budget (``gw_cost``);
 5. the quota: one conditional DynamoDB update reserves an upper bound of the request's tokens,
    with ``max_tokens`` capped to what remains (the response says so); 429 ``QuotaExceeded``
-   with the reset time and ``Retry-After`` only when nothing fits (see ``gw_quota``);
-6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail, or
+   with the reset time and ``Retry-After`` only when nothing fits (see ``gw_quota``); then,
+   for a tenant with ``monthly_budget_usd``, its upper-bound cost against the budget in USD
+   (429 ``BudgetExceeded``, see ``gw_cost``);
+6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail (through
+   the tenant's application inference profile of the alias, see ``gw_cost``), or
    ``ApplyGuardrail`` (input) -> SageMaker ``InvokeEndpoint`` -> ``ApplyGuardrail`` (output).
    Throttling is retried with backoff and full jitter; timeouts and failures feed the target's
    circuit breakers (the tenant's own and the target's shared one, see ``gw_breaker``); while
