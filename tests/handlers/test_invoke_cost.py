@@ -267,14 +267,15 @@ def test_a_failed_call_refunds_the_budget(
 def test_over_budget_is_429_with_the_reset_time_and_refunds_the_token_reservation(
     make_gateway: GatewayFactory, api_event: ApiEventFactory, quota_table: str
 ) -> None:
-    # GIVEN team-b has spent 0.99999 of its 1 USD budget this month
+    # GIVEN team-b has 2,000 nano-dollars of its 1 USD budget left: less than the input
+    # (36 tokens x 60) and one output token (240) cost
     gateway = with_budget(make_gateway(cost_config(budget_b=1.0)))
     aws_client("dynamodb").put_item(
         TableName=quota_table,
-        Item={"pk": {"S": "team-b#2026-11"}, "cost_nano_usd": {"N": str(999_990_000)}},
+        Item={"pk": {"S": "team-b#2026-11"}, "cost_nano_usd": {"N": str(999_998_000)}},
     )
 
-    # WHEN it asks for a request that may cost more than what is left
+    # WHEN it asks for a request
     result = gateway.call(team_b_chat(api_event, max_tokens=1000))
 
     # THEN 429 BudgetExceeded, saying when it resets, with Retry-After until then
@@ -287,9 +288,32 @@ def test_over_budget_is_429_with_the_reset_time_and_refunds_the_token_reservatio
     )
     # AND no model was called, the budget is untouched and no tokens stay reserved
     assert gateway.bedrock.calls_to("converse") == []
-    assert spent(quota_table) == 999_990_000
+    assert spent(quota_table) == 999_998_000
     assert gateway.runtime.quota.used("team-b", NOV_15) == 0
     assert gateway.metric("QuotaRejections") == 1
+
+
+def test_max_tokens_is_capped_to_what_the_rest_of_the_budget_buys(
+    make_gateway: GatewayFactory, api_event: ApiEventFactory, quota_table: str
+) -> None:
+    # GIVEN team-b has 10,000 nano-dollars left: the input (36 x 60 = 2,160) and 32 output
+    # tokens (32 x 240 = 7,680) fit, 33 do not
+    gateway = with_budget(make_gateway(cost_config(budget_b=1.0)))
+    aws_client("dynamodb").put_item(
+        TableName=quota_table,
+        Item={"pk": {"S": "team-b#2026-11"}, "cost_nano_usd": {"N": str(999_990_000)}},
+    )
+    gateway.bedrock.script("converse", converse_response(input_tokens=30, output_tokens=32))
+
+    # WHEN it asks for max_tokens 1000
+    result = gateway.call(team_b_chat(api_event, max_tokens=1000))
+
+    # THEN it is served with max_tokens capped to 32, and the response says so
+    assert result.status == 200
+    assert gateway.bedrock.calls_to("converse")[0]["inferenceConfig"]["maxTokens"] == 32
+    assert result.body["max_tokens"] == 32 and result.body["max_tokens_capped"] is True
+    # AND the month's charge is the reported usage, within the budget
+    assert spent(quota_table) == 999_990_000 + 30 * 60 + 32 * 240 <= 1_000_000_000
 
 
 def test_a_tenant_with_a_budget_but_no_budget_store_is_refused_not_served_unmetered(
@@ -343,10 +367,12 @@ class FakeBudgetTable:
             if kwargs["UpdateExpression"] == "ADD cost_nano_usd :c":
                 assert kwargs["ConditionExpression"] == self.CONDITION
                 if current is not None and current > int(values[":limit_minus_c"]["N"]):
-                    raise ClientError(
-                        {"Error": {"Code": "ConditionalCheckFailedException", "Message": "x"}},
-                        "UpdateItem",
-                    )
+                    response: dict[str, Any] = {
+                        "Error": {"Code": "ConditionalCheckFailedException", "Message": "x"}
+                    }
+                    if kwargs.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+                        response["Item"] = {"pk": {"S": pk}, "cost_nano_usd": {"N": str(current)}}
+                    raise ClientError(response, "UpdateItem")
                 self.items[pk] = (current or 0) + int(values[":c"]["N"])
             else:
                 assert kwargs["UpdateExpression"] == "ADD cost_nano_usd :d"

@@ -24,8 +24,11 @@ plus its ``max_tokens`` (rounded up), so concurrent requests can never take the 
 budget. Settlement replaces it by the served model's price of the tokens it reported (a charge or
 a refund, applied at once: one more store call); a failed call is refunded, a timed-out one
 charged its input bound. Aliases without a price reserve nothing, but a tenant at or over its
-budget is still refused. When nothing fits: :class:`BudgetExceeded`, which the gateway answers
-with 429 ``BudgetExceeded``, the reset time (midnight UTC on the first of next month) and
+budget is still refused. When the full ``max_tokens`` does not fit, it is CAPPED to what the
+rest of the budget buys (the failed condition returns the item, so the room is known without a
+read) and the reservation tried once more; the response says ``max_tokens_capped``. When not
+even one output token fits: :class:`BudgetExceeded`, which the gateway answers with 429
+``BudgetExceeded``, the reset time (midnight UTC on the first of next month) and
 ``Retry-After``.
 
 **Tenant kill switch.** The cost guard switches one tenant off by writing the item
@@ -210,11 +213,20 @@ def record_cost(
 class BudgetExceeded(Exception):
     """The tenant's monthly budget would be exceeded; ``resets_at`` is the next reset."""
 
-    def __init__(self, tenant_id: str, budget_usd: float, resets_at: datetime) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        budget_usd: float,
+        resets_at: datetime,
+        *,
+        room_nano_usd: int | None = None,
+    ) -> None:
         super().__init__(f"tenant {tenant_id} would exceed its monthly budget of {budget_usd} USD")
         self.tenant_id = tenant_id
         self.budget_usd = budget_usd
         self.resets_at = resets_at
+        self.room_nano_usd = room_nano_usd
+        """What was left of the budget when the condition failed (None: unknown)."""
 
 
 class BudgetUnavailable(Exception):
@@ -231,6 +243,9 @@ class BudgetReservation:
 
     pk: str
     nano_usd: int
+    max_tokens: int | None = None
+    """The request's ``max_tokens`` the reservation covers (capped when less fitted)."""
+    capped: bool = False
 
 
 class BudgetStore:
@@ -283,11 +298,18 @@ class BudgetStore:
                     ":c": {"N": str(nano_usd)},
                     ":limit_minus_c": {"N": str(limit - nano_usd)},
                 },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code == "ConditionalCheckFailedException":
-                raise BudgetExceeded(tenant_id, budget_usd, next_reset(now)) from None
+                spent = _cost_of(exc.response.get("Item"))
+                raise BudgetExceeded(
+                    tenant_id,
+                    budget_usd,
+                    next_reset(now),
+                    room_nano_usd=None if spent is None else limit - spent,
+                ) from None
             raise BudgetUnavailable(code or "ClientError") from None
         except Exception as exc:
             raise BudgetUnavailable(type(exc).__name__) from None
@@ -315,6 +337,12 @@ class BudgetStore:
         if isinstance(item, dict) and isinstance(item.get("cost_nano_usd"), dict):
             return int(item["cost_nano_usd"].get("N", "0"))
         return 0
+
+
+def _cost_of(item: Any) -> int | None:
+    if isinstance(item, dict) and isinstance(item.get("cost_nano_usd"), dict):
+        return int(item["cost_nano_usd"].get("N", "0"))
+    return None
 
 
 # ---------------------------------------------------------------------------- tenant switches
@@ -437,7 +465,20 @@ def reserve_budget(
         )
     nano = cost_nano_usd(price, input_tokens, max_tokens)
     try:
-        return store.reserve(tenant.id, nano, budget_usd, now, timeout=timeout)  # type: ignore[no-any-return]
+        try:
+            reservation: BudgetReservation = store.reserve(
+                tenant.id, nano, budget_usd, now, timeout=timeout
+            )
+            return replace(reservation, max_tokens=max_tokens)
+        except BudgetExceeded as first:
+            # Like the token quota: cap max_tokens to what the rest of the budget buys, and
+            # try once more (429 only when not even one output token fits).
+            capped = _affordable_output(price, input_tokens, first.room_nano_usd)
+            if capped is None or capped >= max_tokens:
+                raise
+            nano = cost_nano_usd(price, input_tokens, capped)
+            reservation = store.reserve(tenant.id, nano, budget_usd, now, timeout=timeout)
+            return replace(reservation, max_tokens=capped, capped=True)
     except BudgetExceeded as exc:
         on_rejected()
         raise HttpError(
@@ -456,6 +497,16 @@ def reserve_budget(
             "the tenant's budget could not be checked; try again shortly",
             headers={"Retry-After": str(BUDGET_UNAVAILABLE_RETRY_AFTER_SECONDS)},
         ) from None
+
+
+def _affordable_output(price: Price | None, input_tokens: int, room: int | None) -> int | None:
+    """The most output tokens ``room`` nano-dollars buy after the input (None: not one)."""
+    if price is None or room is None or price.output_usd_per_million <= 0:
+        return None
+    per_token = Decimal(str(price.output_usd_per_million)) * 1000
+    left = room - cost_nano_usd(price, input_tokens, 0)
+    tokens = int(Decimal(left) / per_token) if left > 0 else 0
+    return tokens if tokens >= 1 else None
 
 
 def settle_budget(

@@ -510,6 +510,10 @@ def _chat(
             lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
         )
         raise
+    if budget is not None and budget.capped and budget.max_tokens is not None:
+        request = replace(request, max_tokens=budget.max_tokens)  # what the budget still buys
+        state.log["max_tokens_capped_to"] = budget.max_tokens
+        reservation = replace(reservation, capped=True)
     timed_out_nano = cost_nano_usd(price, request.input_token_bound, 0)
     # What a timed-out model call is charged: its input bound (the model may have run).
     timed_out_charge = request.input_token_bound
