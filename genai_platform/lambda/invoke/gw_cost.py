@@ -61,10 +61,15 @@ __all__ = [
     "Price",
     "TenantSwitches",
     "budget_problems",
+    "check_tenant_switch",
     "cost_nano_usd",
+    "dynamodb_switch_reader",
     "price_problems",
     "profile_problems",
     "record_cost",
+    "reserve_budget",
+    "settle_budget",
+    "target_for",
     "tenant_switch_key",
 ]
 
