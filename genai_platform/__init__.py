@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "AccountBudget": "genai_platform.constructs.budget",
     "BatchInference": "genai_platform.constructs.batch_inference",
     "CostGuard": "genai_platform.constructs.cost_guard",
+    "TenantBudgets": "genai_platform.constructs.tenant_budgets",
     "InvocationLogging": "genai_platform.constructs.invocation_logging",
     "InferenceEndpoint": "genai_platform.constructs.inference_endpoint",
     "InferenceAmi": "genai_platform.constructs.accelerators",
@@ -231,6 +232,7 @@ __all__ = [
     "SmokeTestError",
     "StackSummary",
     "Tenant",
+    "TenantBudgets",
     "TenantConfig",
     "TenantRetrieval",
     "TokenPrice",
@@ -343,6 +345,7 @@ if TYPE_CHECKING:
     from genai_platform.constructs.private_network import PrivateNetwork, pin_availability_zones
     from genai_platform.constructs.rollout import RolloutOptions
     from genai_platform.constructs.serving import ContainerFamily, ServingOptions
+    from genai_platform.constructs.tenant_budgets import TenantBudgets
     from genai_platform.cost import (
         CostEstimate,
         CostRow,

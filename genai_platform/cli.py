@@ -28,8 +28,9 @@ and always-on USD a month; for the reference app it exits 1 when the config's ``
 [--refresh-prices]`` prints every resource's monthly cost idle, at a usage profile and always
 on, per stack and in total, with the assumptions (see :mod:`genai_platform.cost.estimate`).
 
-``genai-platform guard release [--table NAME | --config PATH] [--region REGION]`` undoes an
-engagement of the cost guard (see :mod:`genai_platform.guard_release`).
+``genai-platform guard release [--table NAME | --config PATH] [--region REGION] [--tenant ID]``
+undoes an engagement of the cost guard, or of one tenant's budget (see
+:mod:`genai_platform.guard_release`).
 
 ``genai-platform docs validate DIR`` checks the access metadata of the knowledge base's
 documents under ``DIR`` (see :mod:`genai_platform.retrieval_docs`): one line per problem,
@@ -251,6 +252,12 @@ def _add_guard_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "(default: the embedded default config)",
     )
     release.add_argument("--region", default=None, help="AWS region (default: the config's)")
+    release.add_argument(
+        "--tenant",
+        default=None,
+        help="release only this tenant, switched off by its own budget (clears its switch "
+        "in the gateway's quota table; endpoints and the global switch are left alone)",
+    )
 
 
 def _add_docs_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -307,6 +314,27 @@ def _guard_release(args: argparse.Namespace) -> int:
         connect_timeout=5, read_timeout=30, retries={"max_attempts": 5, "mode": "standard"}
     )
     session = boto3.session.Session(region_name=region)
+    if args.tenant is not None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", args.tenant):
+            print(
+                f"guard release: --tenant {args.tenant!r} is not a tenant id (1-64 lowercase "
+                "letters, digits, '_' and '-')",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        from genai_platform.guard_release import release_tenant
+
+        try:
+            released = release_tenant(
+                table_name=table,
+                tenant_id=args.tenant,
+                dynamodb=session.client("dynamodb", config=client_config),
+            )
+        except (BotoCoreError, ClientError) as error:
+            print(f"guard release: {error}", file=sys.stderr)
+            return EXIT_FINDINGS
+        print(released.summary())
+        return EXIT_OK
     try:
         result = release(
             table_name=table,

@@ -19,6 +19,14 @@ attached exactly that policy and has run (status ``EXECUTION_SUCCESS``), with
 ``ExecuteBudgetAction`` ``REVERSE_BUDGET_ACTION`` (AWS Budgets API reference); that needs
 ``budgets:DescribeBudgetActionsForBudget`` and ``budgets:ExecuteBudgetAction``. An action that
 has not run (or ran after the release) is left alone: reverse it in the Budgets console.
+
+``guard release --tenant <id>`` (:func:`release_tenant`) undoes a tenant engagement (a
+per-tenant budget switched one tenant off): in one transaction it deletes the tenant's switch
+item from the gateway's quota table (named in the record), writes the record to history
+(``pk = "released#<time>#tenant#<id>"``) and deletes it, so the tenant's next alert engages
+again. It needs ``dynamodb:GetItem``/``PutItem``/``DeleteItem`` on the guard's table and
+``dynamodb:DeleteItem`` on the quota table (and the tables' KMS keys). A second release
+changes nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["ReleaseResult", "release"]
+__all__ = ["ReleaseResult", "TenantReleaseResult", "release", "release_tenant"]
 
 CURRENT_KEY = "current"
 
@@ -169,4 +177,69 @@ def release(
         kill_switch=kill_switch,
         engaged_at=snapshot.get("engaged_at"),
         reversed_budget_actions=reversed_ids,
+    )
+
+
+@dataclass
+class TenantReleaseResult:
+    """What a tenant release did: nothing (the tenant is not switched off) or cleared it."""
+
+    tenant: str
+    released: bool
+    engaged_at: str | None = None
+    switch_table: str | None = None
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if not self.released:
+            return f"nothing to release: the cost guard has not switched tenant {self.tenant} off"
+        return (
+            f"released tenant {self.tenant} (switched off at {self.engaged_at}): its switch in "
+            f"{self.switch_table} is cleared"
+        )
+
+
+def release_tenant(
+    *,
+    table_name: str,
+    tenant_id: str,
+    dynamodb: Any,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> TenantReleaseResult:
+    """Clear the tenant's switch and move its record to history; no record: change nothing."""
+    key = {"pk": {"S": f"tenant#{tenant_id}"}}
+    item = dynamodb.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
+    if not item:
+        return TenantReleaseResult(tenant=tenant_id, released=False)
+    snapshot = json.loads(item["snapshot"]["S"])
+    switch = snapshot["switch"]
+    released_at = now().isoformat()
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Delete": {"TableName": switch["table"], "Key": {"pk": {"S": switch["pk"]}}}},
+            {
+                "Put": {
+                    "TableName": table_name,
+                    "Item": {
+                        "pk": {"S": f"released#{released_at}#tenant#{tenant_id}"},
+                        "status": {"S": "released"},
+                        "snapshot": item["snapshot"],
+                        "released_at": {"S": released_at},
+                    },
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": table_name,
+                    "Key": key,
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+        ]
+    )
+    return TenantReleaseResult(
+        tenant=tenant_id,
+        released=True,
+        engaged_at=snapshot.get("engaged_at"),
+        switch_table=switch["table"],
     )

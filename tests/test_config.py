@@ -214,6 +214,33 @@ def test_fails_when_a_tenant_names_an_unknown_alias(data: dict[str, Any]) -> Non
     ), problems_of(data)
 
 
+@pytest.mark.parametrize(
+    ("budget", "expected"),
+    [
+        (0, "greater than 0"),
+        (-10, "greater than 0"),
+        (float("inf"), "finite number"),
+        (float("nan"), "finite number"),
+        ("lots", "valid number"),
+        (2e9, "less than or equal to 1000000000"),
+    ],
+)
+def test_fails_when_a_tenant_budget_is_not_a_positive_finite_amount(
+    data: dict[str, Any], budget: Any, expected: str
+) -> None:
+    # GIVEN [[tenants]] monthly_budget_usd set to a bad value
+    data["tenants"][0]["monthly_budget_usd"] = budget
+    # THEN the problem names the key and says what is allowed
+    found = [p for p in problems_of(data) if "monthly_budget_usd" in p]
+    assert found and expected in found[0], problems_of(data)
+
+
+def test_a_tenant_budget_is_optional(data: dict[str, Any]) -> None:
+    data["tenants"][0]["monthly_budget_usd"] = 120.5
+    assert parse_config(data).tenants[0].monthly_budget_usd == 120.5
+    assert parse_config(copy.deepcopy(tomllib.loads(default_config_text()))).tenants[0]
+
+
 def test_fails_when_tenant_ids_repeat(data: dict[str, Any]) -> None:
     data["tenants"][1]["id"] = data["tenants"][0]["id"]
     assert any("['support-bot'] used by more than one tenant" in p for p in problems_of(data))

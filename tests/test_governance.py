@@ -33,6 +33,7 @@ MODELS = [f"us.{SONNET}", f"global.{HAIKU}", "amazon.nova-pro-v1:0", "amazon.tit
 OU = "ou-ab12-cd34ef56"
 EXEC_ROLE = f"arn:aws:iam::{GENAI}:role/cdk-hnb659fds-cfn-exec-role-{GENAI}-{REGION}"
 EMBEDDING_ARN = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-embed-text-v2:0"
+APP_PROFILES = f"arn:aws:bedrock:{REGION}:{GENAI}:application-inference-profile/*"
 
 
 @dataclass
@@ -129,9 +130,28 @@ def test_invoking_anything_but_the_approved_models_is_denied(default: Synthesize
         f"arn:aws:bedrock:*::foundation-model/{HAIKU}",
         f"arn:aws:bedrock:{REGION}::foundation-model/amazon.nova-pro-v1:0",
         EMBEDDING_ARN,
+        APP_PROFILES,
     ]
     assert "Condition" not in statement
     assert default.stack.approved_model_arns == tuple(statement["NotResource"])
+
+
+def test_the_genai_accounts_application_inference_profiles_are_admitted(
+    default: Synthesized,
+) -> None:
+    # GIVEN the gateway invokes through per-tenant application inference profiles
+    not_resource = default.statement("DenyUnapprovedModels")["NotResource"]
+
+    # THEN the generative-AI account's profiles (only its own, in its region) are admitted
+    assert APP_PROFILES in not_resource
+    assert not any("application-inference-profile" in a and a != APP_PROFILES for a in not_resource)
+    # AND a profile copied from an unapproved model is still denied at its foundation model
+    # (a profile is authorized against the profile and its models): none is admitted
+    unapproved = "meta.llama3-3-70b-instruct-v1:0"
+    assert not any(unapproved in arn or arn.endswith("foundation-model/*") for arn in not_resource)
+    # AND the guardrail statements cover the profiles as well (every resource but embeddings)
+    for sid in ("DenyInvokeWithoutGuardrail", "DenyGuardrailOutsidePlatform"):
+        assert default.statement(sid)["NotResource"] == [EMBEDDING_ARN]
 
 
 def test_invoking_without_a_guardrail_is_denied_except_for_embedding_models(

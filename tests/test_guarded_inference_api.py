@@ -260,11 +260,22 @@ def _hosted_config_version(synth: Synth) -> dict[str, Any]:
     return version
 
 
+class _DeployedValues(dict[str, str]):
+    """Deploy-time values as CloudFormation would fill them in: the guardrail's attributes, and
+    an application inference profile ARN for each profile a nested stack outputs."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key.startswith("Outputs.") and key.endswith("InferenceProfileArn"):
+            suffix = key.removeprefix("Outputs.")[-32:-19].lower()
+            return f"arn:aws:bedrock:us-east-1:{GENAI}:application-inference-profile/{suffix}"
+        return super().get(key, default)
+
+
 def _gateway_config(synth: Synth) -> dict[str, Any]:
     """The routing config as AppConfig serves it: the hosted version's content, with the
-    guardrail's attributes rendered."""
+    guardrail's attributes and the tenants' profile ARNs rendered."""
     content = _hosted_config_version(synth)["Properties"]["Content"]
-    config: dict[str, Any] = json.loads(_rendered(content, GUARDRAIL_VALUES))
+    config: dict[str, Any] = json.loads(_rendered(content, _DeployedValues(GUARDRAIL_VALUES)))
     return config
 
 
@@ -1032,9 +1043,18 @@ def test_gateway_config_models_are_the_servable_aliases_with_fallbacks(regional:
     # GIVEN catalogue aliases chat, fast, embed (embedding) and Chat.Big (not lowercase), and a
     # self-hosted llama falling back to chat THEN the gateway serves chat, fast and llama
     models = _gateway_config(regional)["models"]
+    # (each Bedrock alias with its price from the price table, see test_gateway_cost.py)
     assert models == {
-        "chat": {"kind": "bedrock", "model_id": SONNET},
-        "fast": {"kind": "bedrock", "model_id": NOVA},
+        "chat": {
+            "kind": "bedrock",
+            "model_id": SONNET,
+            "price": {"input_usd_per_million": 3.3, "output_usd_per_million": 16.5},
+        },
+        "fast": {
+            "kind": "bedrock",
+            "model_id": NOVA,
+            "price": {"input_usd_per_million": 0.06, "output_usd_per_million": 0.24},
+        },
         "llama": {
             "kind": "sagemaker",
             "endpoint_name": regional.models.endpoint.endpoint_name,
@@ -1048,7 +1068,9 @@ def test_gateway_config_models_are_the_servable_aliases_with_fallbacks(regional:
 def test_gateway_config_tenants_use_principal_keys(regional: Synth) -> None:
     config = _gateway_config(regional)
     assert config["default_alias"] == "chat"
-    assert config["tenants"] == [
+    # (each tenant's application inference profiles: see test_gateway_cost.py)
+    tenants = [{k: v for k, v in t.items() if k != "profiles"} for t in config["tenants"]]
+    assert tenants == [
         {
             "id": "team-a",
             "principals": [f"{APP}:role:genai-team-a-gateway-caller", f"{APP}:role:team-a-batch"],
@@ -1702,7 +1724,9 @@ def test_two_hundred_tenants_synthesize_and_the_handler_serves_them(
         for v in template["Resources"].values()
         if v["Type"] == "AWS::AppConfig::HostedConfigurationVersion"
     ]
-    config = json.loads(_rendered(version["Properties"]["Content"], GUARDRAIL_VALUES))
+    config = json.loads(
+        _rendered(version["Properties"]["Content"], _DeployedValues(GUARDRAIL_VALUES))
+    )
     # THEN every tenant is in the hosted configuration, the environment does not grow...
     assert len(config["tenants"]) == 200
     function = template["Resources"][

@@ -387,6 +387,11 @@ class TenantConfig(_Model):
     """Usage-plan requests per month."""
     log_content: bool = False
     """Log prompts and completions (personal data masked) for this tenant (default false)."""
+    monthly_budget_usd: float | None = Field(default=None, gt=0, le=1e9, allow_inf_nan=False)
+    """US dollars of Bedrock tokens per calendar month (UTC) before requests get 429, at the
+    package price table's prices; also a per-tenant AWS Budget on the tenant's application
+    inference profiles whose alert switches only this tenant off (with ``[cost_guard]``).
+    Default: no budget (the token quota still applies)."""
     trusted_principal_arn: str | None = None
     """Who may assume the caller role (default: the application account's root, i.e. roles
     the account's admins allow)."""

@@ -11,6 +11,10 @@
   what it changed and notifies a topic. It engages once: a second alert changes nothing. The
   message format it relies on, and why a bad message is ignored rather than retried, are
   described in ``cg_guard``'s module notes;
+- with ``tenant_budgets`` (per-tenant AWS Budgets, :class:`~genai_platform.TenantBudgets`),
+  a tenant budget's ACTUAL alert switches only that tenant off: the item
+  ``tenant-switch#<id>`` in the gateway's quota table, which the gateway reads per tenant;
+  ``genai-platform guard release --tenant <id>`` clears it;
 - a DynamoDB table (KMS, point-in-time recovery, deletion protection) holding that record.
   DynamoDB rather than an SSM parameter: a conditional write makes the engagement idempotent
   under SNS's at-least-once delivery and concurrent threshold alerts, and the record has no
@@ -50,9 +54,10 @@ be verified without deploying.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -90,6 +95,7 @@ MIN_TRIGGER_PERCENT = 0.1
 MAX_TRIGGER_PERCENT = 1000.0
 #: DynamoDB table names: 3-255 characters of letters, digits, ``_``, ``-`` and ``.``.
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_TENANT = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 #: What the deny policy of the Budgets action denies the gateway's invoke role. Converse and
 #: ConverseStream have no IAM actions of their own: they are authorized as
 #: ``bedrock:InvokeModel`` / ``bedrock:InvokeModelWithResponseStream`` (Amazon Bedrock API
@@ -126,6 +132,8 @@ class CostGuard(Construct):
         record_table_name: str | None = None,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        tenant_budgets: Mapping[str, str] | None = None,
+        tenant_switch_table: dynamodb.ITable | None = None,
     ) -> None:
         """Build the guard function, its record table and, optionally, the Budgets action.
 
@@ -154,6 +162,16 @@ class CostGuard(Construct):
             encryption_key: Customer-managed KMS key for the table and the log group.
                 Default: a new key with yearly rotation.
             log_retention: Retention of the function's log group. Default: one year.
+            tenant_budgets: Budget name -> tenant id of per-tenant budgets alerting the same
+                topic (``TenantBudgets.budget_names``): such an alert at or above the trigger
+                switches only that tenant off (an item ``tenant-switch#<id>`` in
+                ``tenant_switch_table``, which the gateway reads); endpoints and the global
+                switch stay as they are. Default: none; every alert of another budget is
+                ignored.
+            tenant_switch_table: The gateway's quota table (``GuardedInferenceApi.
+                quota_table``), where the per-tenant switches live; required with
+                ``tenant_budgets``. The guard may put and read only ``tenant-switch#*`` items
+                there (``dynamodb:LeadingKeys``). Default: none.
 
         Raises:
             ValueError: listing every invalid prop, its value and what is allowed.
@@ -167,8 +185,12 @@ class CostGuard(Construct):
             gateway_role=gateway_role,
             budget_action=budget_action,
             record_table_name=record_table_name,
+            tenant_budgets=tenant_budgets,
+            tenant_switch_table=tenant_switch_table,
         )
         super().__init__(scope, id)
+        self._tenant_budgets = dict(tenant_budgets or {})
+        self._tenant_switch_table = tenant_switch_table
         self._endpoints = tuple(endpoints)
         self._key = encryption_key or kms.Key(
             self,
@@ -323,6 +345,10 @@ class CostGuard(Construct):
                 "TRIGGER_PERCENT": _number_text(trigger),
                 "KILL_SWITCH_PARAMETER": kill_switch.parameter_name if kill_switch else "",
                 "BUDGET_NAME": budget.budget_name,
+                "TENANT_BUDGETS": json.dumps(self._tenant_budgets, sort_keys=True),
+                "TENANT_SWITCH_TABLE": (
+                    self._tenant_switch_table.table_name if self._tenant_switch_table else ""
+                ),
             },
         )
         function.node.add_dependency(self._policy)
@@ -433,6 +459,26 @@ class CostGuard(Construct):
                 resources=[self._notification_topic.topic_arn],
             ),
         )
+        switches = self._tenant_switch_table
+        if switches is not None and self._tenant_budgets:
+            policy.add_statements(
+                iam.PolicyStatement(
+                    sid="TenantSwitches",
+                    actions=["dynamodb:PutItem"],
+                    resources=[switches.table_arn],
+                    conditions={
+                        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["tenant-switch#*"]}
+                    },
+                )
+            )
+            if switches.encryption_key is not None:
+                policy.add_statements(
+                    iam.PolicyStatement(
+                        sid="TenantSwitchesKey",
+                        actions=["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                        resources=[switches.encryption_key.key_arn],
+                    )
+                )
         if self._notification_topic is budget.topic:
             policy.add_statements(
                 iam.PolicyStatement(
@@ -534,9 +580,32 @@ def _validate(
     gateway_role: object,
     budget_action: object,
     record_table_name: object,
+    tenant_budgets: object = None,
+    tenant_switch_table: object = None,
 ) -> None:
     """Check every prop; raise one ValueError listing all problems."""
     problems = []
+    if tenant_budgets is not None:
+        if not isinstance(tenant_budgets, Mapping) or not all(
+            isinstance(k, str)
+            and 1 <= len(k) <= 100
+            and isinstance(v, str)
+            and _TENANT.fullmatch(v)
+            for k, v in tenant_budgets.items()
+        ):
+            problems.append(
+                f"tenant_budgets: {tenant_budgets!r} is not allowed; give {{'<budget name>': "
+                "'<tenant id>'}} (TenantBudgets.budget_names)"
+            )
+        elif tenant_budgets and tenant_switch_table is None:
+            problems.append(
+                "tenant_switch_table: None with tenant_budgets; give the gateway's quota table "
+                "(GuardedInferenceApi.quota_table), where the per-tenant switches live"
+            )
+    if tenant_switch_table is not None and not hasattr(tenant_switch_table, "table_arn"):
+        problems.append(
+            f"tenant_switch_table: {tenant_switch_table!r} is not allowed; give a dynamodb.ITable"
+        )
     if not isinstance(budget, AccountBudget):
         problems.append(f"budget: {budget!r} is not allowed; give the account's AccountBudget")
     if isinstance(endpoints, (str, bytes)) or not isinstance(endpoints, Sequence):
@@ -589,7 +658,7 @@ def _validate(
             f"record_table_name: {record_table_name!r} is not allowed (3-255 letters, digits, "
             "'_', '-' and '.')"
         )
-    if not endpoints and kill_switch is None and gateway_role is None:
+    if not endpoints and kill_switch is None and gateway_role is None and not tenant_budgets:
         problems.append(
             "endpoints: [] with kill_switch None and gateway_role None leaves the guard nothing "
             "to act on; give the endpoints to scale to zero, the kill switch, or the gateway role"

@@ -414,6 +414,8 @@ _SID_DENY_WITHOUT = "DenyInvokeWithoutGuardrail"
 _SID_DENY_OTHER = "DenyInvokeWithOtherGuardrail"
 _SID_DENY_DRAFT = "DenyInvokeWithDraftGuardrail"
 _SID_EMBED = "InvokeApprovedEmbeddingModels"
+_SID_INVOKE_APP_PROFILES = "InvokeApplicationProfilesWithGuardrail"
+_SID_INVOKE_APP_PROFILE_DESTINATIONS = "InvokeApplicationProfileDestinationsWithGuardrail"
 _SID_EMBED_DESTINATIONS = "InvokeEmbeddingProfileDestinations"
 
 
@@ -569,6 +571,8 @@ class ModelCatalog(Construct):
         self._guardrails: dict[str, str] = {}
         self._invoke_grants: dict[str, iam.Grant] = {}
         self._embed_grants: dict[str, iam.Grant] = {}
+        self._profile_grants: dict[str, iam.Grant] = {}
+        self._profile_resource: str | None = None
 
     # ------------------------------------------------------------------ attributes
 
@@ -743,6 +747,115 @@ class ModelCatalog(Construct):
         self._invoke_grants[key] = grant
         return grant
 
+    def grant_invoke_application_profiles(
+        self,
+        grantee: iam.IGrantable,
+        guardrail: IGuardrail,
+        *,
+        tag_key: str,
+        tag_value: str,
+    ) -> iam.Grant:
+        """Let ``grantee`` invoke this account's application inference profiles tagged
+        ``tag_key = tag_value`` (copies of the approved text models), only with ``guardrail``.
+
+        Calls :meth:`grant_invoke` first (the approved models, the guardrail Denies, which
+        cover every resource and so the profiles too, and ``ApplyGuardrail``), then adds to
+        the same customer-managed policy:
+
+        * Allow both invoke actions on ``arn:<partition>:bedrock:<region>:<account>:
+          application-inference-profile/*`` only when the profile carries the tag
+          (``aws:ResourceTag/<tag_key>``) and the request names the guardrail;
+        * Allow both actions on the foundation models the approved cross-region profiles route
+          to (every destination region), only through an application inference profile of
+          this account (``ArnLike bedrock:InferenceProfileArn``) and with the guardrail.
+
+        Why both: invoking an application inference profile is authorized against the profile
+        AND the foundation model in each region it routes to (Amazon Bedrock user guide,
+        "Prerequisites for inference profiles": when a policy names an inference profile it
+        "must also specify the foundation model in each Region associated with it"); a
+        profile copied from a foundation model routes to that model in this region, already
+        allowed by :meth:`grant_invoke`. The profiles are matched by tag rather than listed
+        so that the policy does not grow with the tenants (IAM's 6,144-character limit):
+        ``aws:ResourceTag`` is a condition key of the ``application-inference-profile``
+        resource type (Service Authorization Reference, Amazon Bedrock). An unapproved model
+        stays denied: its foundation model is in no Allow. Granting the same principal again
+        returns the first grant.
+
+        Raises:
+            ValueError: what :meth:`grant_invoke` raises, or a tag key or value that is empty,
+                longer than IAM/Bedrock allow (128/256 characters) or starts with ``aws:``.
+        """
+        problems = []
+        for name, value, longest in (("tag_key", tag_key, 128), ("tag_value", tag_value, 256)):
+            if (
+                not isinstance(value, str)
+                or not value
+                or len(value) > longest
+                or value.lower().startswith("aws:")
+                or cdk.Token.is_unresolved(value)
+            ):
+                problems.append(
+                    f"{name}: {value!r} is not allowed; give 1-{longest} characters, not a "
+                    "token, not starting with 'aws:'"
+                )
+        if not problems and _principal_key(grantee.grant_principal) not in self._profile_grants:
+            problems += self._check_profile_size(grantee, guardrail)
+        self._raise_if("grant_invoke_application_profiles", problems)
+        grant = self.grant_invoke(grantee, guardrail)
+        key = _principal_key(grantee.grant_principal)
+        assert key is not None  # grant_invoke checked the principal
+        if key in self._profile_grants:
+            return self._profile_grants[key]
+        policy = self._policy_for(key, grantee.grant_principal)
+        stack = self._stack
+        profiles = stack.format_arn(
+            service="bedrock",
+            resource="application-inference-profile",
+            resource_name="*",
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        guarded = _guarded(guardrail.guardrail_arn)
+        statements = [
+            iam.PolicyStatement(
+                sid=_SID_INVOKE_APP_PROFILES,
+                actions=list(INVOKE_ACTIONS),
+                resources=[profiles],
+                conditions={
+                    **guarded,
+                    "StringEquals": {f"aws:ResourceTag/{tag_key}": tag_value},
+                },
+            )
+        ]
+        destinations = self._text_resources().destinations
+        if destinations:
+            statements.append(
+                iam.PolicyStatement(
+                    sid=_SID_INVOKE_APP_PROFILE_DESTINATIONS,
+                    actions=list(INVOKE_ACTIONS),
+                    resources=destinations,
+                    conditions={
+                        **guarded,
+                        "ArnLike": {INFERENCE_PROFILE_CONDITION_KEY: profiles},
+                    },
+                )
+            )
+        for statement in statements:
+            added = iam.Grant.add_to_principal(
+                grantee=_PolicyGrantee(grantee.grant_principal, policy, statement.sid or ""),
+                actions=statement.actions,
+                resource_arns=statement.resources,
+                conditions=statement.conditions,
+            )
+            grant = grant.combine(added)
+        self._profile_grants[key] = grant
+        self._profile_resource = profiles
+        return grant
+
+    @property
+    def application_profile_pattern(self) -> str | None:
+        """The ARN pattern :meth:`grant_invoke_application_profiles` allowed, once granted."""
+        return self._profile_resource
+
     def grant_embed(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` run the approved embedding models (``bedrock:InvokeModel``).
 
@@ -902,6 +1015,44 @@ class ModelCatalog(Construct):
             f"models: {list(self._models)!r} need about {size} characters of IAM policy for one "
             f"principal, over the {MAX_MANAGED_POLICY_CHARACTERS} IAM allows in a managed "
             "policy; approve fewer models or fewer profile geographies"
+        ]
+
+    def _check_profile_size(self, grantee: iam.IGrantable, guardrail: IGuardrail) -> list[str]:
+        """The invoke policy plus the two profile statements, with tokens at their longest,
+        must fit IAM's managed-policy size limit."""
+        stack = self._stack
+        unresolved = cdk.Token.is_unresolved
+        partition = "aws-us-gov" if unresolved(stack.partition) else stack.partition
+        region = "ap-southeast-5" if unresolved(stack.region) else stack.region
+        account = "0" * 12 if unresolved(stack.account) else stack.account
+        guard = f"arn:{partition}:bedrock:{region}:{account}:guardrail/{'x' * 12}"
+        if not unresolved(guardrail.guardrail_arn):
+            guard = guardrail.guardrail_arn
+        literal = {"partition": partition, "region": region, "account": account}
+        text = self._text_resources(**literal)
+        profiles = f"arn:{partition}:bedrock:{region}:{account}:application-inference-profile/*"
+        statements = _invoke_statements(text, self._embedding_resources(**literal).all, guard)
+        statements += _embed_statements(self._embedding_resources(**literal))
+        statements.append(iam.PolicyStatement(actions=list(INVOKE_ACTIONS), resources=[profiles]))
+        statements.append(
+            iam.PolicyStatement(
+                actions=list(INVOKE_ACTIONS),
+                resources=text.destinations or [profiles],
+                conditions={
+                    **_guarded(guard),
+                    "StringEquals": {"aws:ResourceTag/" + "x" * 128: "x" * 256},
+                    "ArnLike": {INFERENCE_PROFILE_CONDITION_KEY: profiles},
+                },
+            )
+        )
+        size = _policy_size(statements)
+        if size <= MAX_MANAGED_POLICY_CHARACTERS:
+            return []
+        return [
+            f"models: {list(self._models)!r} need about {size} characters of IAM policy for one "
+            "principal with the application inference profile statements, over the "
+            f"{MAX_MANAGED_POLICY_CHARACTERS} IAM allows in a managed policy; approve fewer "
+            "models or fewer profile geographies"
         ]
 
     def _check_principal(self, principal: iam.IPrincipal) -> list[str]:

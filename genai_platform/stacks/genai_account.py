@@ -32,6 +32,7 @@ from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
 from genai_platform.constructs.rollout import rollback_alarm
+from genai_platform.constructs.tenant_budgets import TenantBudgets
 from genai_platform.patterns.guarded_inference_api import (
     GuardedInferenceApi,
     IdentityProvider,
@@ -236,6 +237,20 @@ def _cost_guard(stack: GenAiAccountStack, config: PlatformConfig) -> CostGuard:
     ``budget_action``, the Budgets action on the gateway's invoke role."""
     api = stack.inference_api
     role = api.invoke_function.role if api is not None else None
+    # Per-tenant AWS Budgets on the tenants' profile tags: their alerts switch one tenant off.
+    budgeted = {t.id: t.monthly_budget_usd for t in config.tenants if t.monthly_budget_usd}
+    tenant_budgets = (
+        TenantBudgets(
+            stack,
+            "TenantBudgets",
+            monthly_budgets_usd=budgeted,
+            topic=stack.budget.topic,
+            name_prefix=config.name,
+            threshold_percent=config.cost_guard.trigger_threshold_percent,
+        )
+        if api is not None and budgeted
+        else None
+    )
     return CostGuard(
         stack,
         "CostGuard",
@@ -247,6 +262,8 @@ def _cost_guard(stack: GenAiAccountStack, config: PlatformConfig) -> CostGuard:
         trigger_threshold_percent=config.cost_guard.trigger_threshold_percent,
         record_table_name=cost_guard_table_name(config),
         encryption_key=stack.key,
+        tenant_budgets=tenant_budgets.budget_names if tenant_budgets else None,
+        tenant_switch_table=api.quota_table if tenant_budgets and api else None,
     )
 
 
@@ -435,6 +452,7 @@ def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedI
                 monthly_request_quota=t.monthly_request_quota,
                 log_content=t.log_content,
                 retrieval=_tenant_retrieval(t),
+                monthly_budget_usd=t.monthly_budget_usd,
             )
             for t in config.tenants
         ],

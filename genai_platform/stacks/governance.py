@@ -7,7 +7,12 @@ given as ``target_ids``), whose statements deny, for every principal in those ac
 
 1. ``DenyUnapprovedModels``: invoking (``bedrock:InvokeModel*``; Converse and ConverseStream
    are authorized as InvokeModel and InvokeModelWithResponseStream) anything but the approved
-   models (``NotResource``);
+   models and the generative-AI account's application inference profiles (``NotResource``).
+   The gateway invokes through a profile per tenant (cost per tenant); invoking an application
+   inference profile is authorized against the profile AND the foundation model in each region
+   it routes to (Amazon Bedrock user guide, "Prerequisites for inference profiles"), so a
+   profile copied from an unapproved model is still denied at its foundation model, which is
+   not in ``NotResource``;
 2. ``DenyInvokeWithoutGuardrail``: invoking a model without naming a guardrail
    (``Null bedrock:GuardrailIdentifier``);
 3. ``DenyGuardrailOutsidePlatform``: invoking a model with a guardrail that is not one of the
@@ -272,6 +277,9 @@ def _scp_document(
     deployment_role_arns: Sequence[str],
 ) -> dict[str, Any]:
     approved = _unique(a for m in models for a in _arn_patterns(m, partition, region, account))
+    # The account's application inference profiles (per-tenant copies of approved models; the
+    # foundation model behind each is checked too, see the module notes).
+    approved.append(f"arn:{partition}:bedrock:{region}:{account}:application-inference-profile/*")
     embedding = _unique(
         a
         for m in models

@@ -27,6 +27,14 @@ capacity back), then the desired count to 0 (``UpdateInferenceComponentRuntimeCo
 ``CopyCount`` 0, or ``UpdateEndpointWeightsAndCapacities`` ``DesiredInstanceCount`` 0); then the
 kill switch to ``on``.
 
+**A tenant's budget** (``TENANT_BUDGETS``: budget name -> tenant id; the per-tenant AWS Budgets
+filter on the tenant tag of its application inference profiles) switches only that tenant off:
+:func:`engage_tenant` records ``pk = "tenant#<id>"`` (conditional write, so a second alert
+changes nothing), then puts ``pk = "tenant-switch#<id>"``, ``state = on`` in the gateway's quota
+table (``TENANT_SWITCH_TABLE``), which the gateway reads per tenant (``gw_cost``) and answers
+503. Endpoints and the global switch are left alone. ``genai-platform guard release --tenant
+<id>`` deletes the switch item and moves the record to history in one transaction.
+
 **The record** is one DynamoDB item (``pk = "current"``) written with a condition before anything
 changes: previous minimum, maximum, desired count and suspended state of every target, the
 kill switch's previous value, the alert and the time. DynamoDB rather than an SSM parameter:
@@ -43,7 +51,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -110,6 +118,10 @@ class Runtime:
     budget_name: str | None
     deny_policy_arn: str | None = None
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    tenant_budgets: Mapping[str, str] = field(default_factory=dict)
+    """Budget name -> tenant id: a tenant budget's alert switches only that tenant off."""
+    tenant_switch_table: str | None = None
+    """The gateway's quota table, where the per-tenant switches live (``gw_cost``)."""
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -196,6 +208,8 @@ def _qualifies(runtime: Runtime, alert: Alert) -> str:
             f"threshold {alert.threshold_percent:g}% is under the trigger "
             f"{runtime.trigger_percent:g}%"
         )
+    if alert.budget_name in runtime.tenant_budgets:
+        return "" if runtime.tenant_switch_table else "no tenant switch table is configured"
     if runtime.budget_name and alert.budget_name != runtime.budget_name:
         return f"budget {alert.budget_name!r} is not the guarded budget"
     return ""
@@ -425,5 +439,102 @@ def handle_event(runtime: Runtime, event: object) -> dict[str, list[str]]:
             runtime.logger.info("alert ignored", extra={"reason": why_not})
             outcomes.append("ignored")
             continue
-        outcomes.append(engage(runtime, alert))
+        tenant = runtime.tenant_budgets.get(alert.budget_name)
+        outcomes.append(
+            engage(runtime, alert) if tenant is None else engage_tenant(runtime, alert, tenant)
+        )
     return {"outcomes": outcomes}
+
+
+# ---------------------------------------------------------------------------- one tenant
+
+TENANT_RECORD_PREFIX = "tenant#"
+"""Partition-key prefix of a tenant engagement's record in the guard's table."""
+TENANT_SWITCH_PREFIX = "tenant-switch#"
+"""Partition-key prefix of a tenant's switch item in the gateway's quota table (gw_cost)."""
+
+
+def engage_tenant(runtime: Runtime, alert: Alert, tenant_id: str) -> str:
+    """Switch one tenant off for its budget's alert, once: ``engaged``, ``resumed`` or
+    ``unchanged``."""
+    table = runtime.tenant_switch_table
+    assert table is not None  # _qualifies refused the alert otherwise
+    key = {"pk": {"S": f"{TENANT_RECORD_PREFIX}{tenant_id}"}}
+    item = runtime.dynamodb.get_item(
+        TableName=runtime.table_name, Key=key, ConsistentRead=True
+    ).get("Item")
+    if item and item["status"]["S"] == "engaged":
+        runtime.logger.info(
+            "tenant already switched off; nothing changed", extra={"tenant": tenant_id}
+        )
+        return "unchanged"
+    outcome = "resumed" if item else "engaged"
+    snapshot: dict[str, Any] = {
+        "tenant": tenant_id,
+        "engaged_at": runtime.now().isoformat(),
+        "alert": {
+            "budget_name": alert.budget_name,
+            "alert_type": alert.alert_type,
+            "threshold_percent": alert.threshold_percent,
+            "message_id": alert.message_id,
+        },
+        "switch": {"table": table, "pk": f"{TENANT_SWITCH_PREFIX}{tenant_id}"},
+    }
+    if not item:
+        try:
+            runtime.dynamodb.put_item(
+                TableName=runtime.table_name,
+                Item={
+                    **key,
+                    "status": {"S": "engaging"},
+                    "snapshot": {"S": json.dumps(snapshot, sort_keys=True)},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except runtime.dynamodb.exceptions.ConditionalCheckFailedException:
+            return "unchanged"
+    else:
+        snapshot = json.loads(item["snapshot"]["S"])
+    runtime.dynamodb.put_item(
+        TableName=snapshot["switch"]["table"],
+        Item={
+            "pk": {"S": snapshot["switch"]["pk"]},
+            "state": {"S": "on"},
+            "engaged_at": {"S": snapshot["engaged_at"]},
+            "budget_name": {"S": alert.budget_name},
+        },
+    )
+    runtime.dynamodb.update_item(
+        TableName=runtime.table_name,
+        Key=key,
+        UpdateExpression="SET #s = :engaged",
+        ConditionExpression="#s = :engaging",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":engaged": {"S": "engaged"}, ":engaging": {"S": "engaging"}},
+    )
+    runtime.sns.publish(
+        TopicArn=runtime.notify_topic_arn,
+        Subject=f"genai-platform cost guard: tenant {tenant_id} switched off"[:100],
+        Message=(
+            f"The cost guard switched tenant {tenant_id} off at {snapshot['engaged_at']} on the "
+            f"ACTUAL alert of its budget {alert.budget_name} at {alert.threshold_percent:g}% "
+            f"(SNS message {alert.message_id}); the gateway answers it 503.\n\n"
+            f"Restore with: genai-platform guard release --table {runtime.table_name} "
+            f"--tenant {tenant_id}"
+        ),
+        MessageAttributes={"origin": {"DataType": "String", "StringValue": NOTIFICATION_ORIGIN}},
+    )
+    runtime.logger.info("tenant switched off", extra={"tenant": tenant_id, "outcome": outcome})
+    return outcome
+
+
+def parse_tenant_budgets(text: str) -> dict[str, str]:
+    """``TENANT_BUDGETS`` (a JSON object of budget name -> tenant id); ValueError naming the
+    bad entry."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"TENANT_BUDGETS: got {type(data).__name__}; must be a JSON object")
+    for name, tenant in data.items():
+        if not isinstance(tenant, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", tenant):
+            raise ValueError(f"TENANT_BUDGETS[{name!r}]: {tenant!r} is not a tenant id")
+    return dict(data)

@@ -4,7 +4,9 @@ clients created once with connect/read timeouts and bounded retries.
 Environment: ``TARGETS`` (JSON list of the scalable targets to zero), ``RECORD_TABLE``,
 ``NOTIFY_TOPIC_ARN``, ``TRIGGER_PERCENT`` (required); ``KILL_SWITCH_PARAMETER``,
 ``BUDGET_NAME`` and ``DENY_POLICY_ARN`` (optional: empty means no kill switch / any budget on
-the topic / no Budgets action to record for release).
+the topic / no Budgets action to record for release); ``TENANT_BUDGETS`` (JSON object of
+budget name -> tenant id) with ``TENANT_SWITCH_TABLE`` (the gateway's quota table) for the
+per-tenant switch (optional).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from cg_guard import Runtime, handle_event, parse_targets
+from cg_guard import Runtime, handle_event, parse_targets, parse_tenant_budgets
 
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 10
@@ -64,6 +66,13 @@ def runtime_from(environ: Mapping[str, str], logger: Any) -> Runtime:
         problems.append(
             f"TRIGGER_PERCENT: {environ.get('TRIGGER_PERCENT')!r}; must be a number > 0 and <= 1000"
         )
+    tenant_budgets: dict[str, str] = {}
+    try:
+        tenant_budgets = parse_tenant_budgets(environ.get("TENANT_BUDGETS") or "{}")
+    except ValueError as error:
+        problems.append(f"TENANT_BUDGETS: {error}")
+    if tenant_budgets and not environ.get("TENANT_SWITCH_TABLE"):
+        problems.append("TENANT_SWITCH_TABLE: missing; required with TENANT_BUDGETS")
     if problems:
         raise ValueError("cost guard environment: " + "; ".join(problems))
     config = Config(
@@ -85,6 +94,8 @@ def runtime_from(environ: Mapping[str, str], logger: Any) -> Runtime:
         trigger_percent=trigger,
         budget_name=environ.get("BUDGET_NAME") or None,
         deny_policy_arn=environ.get("DENY_POLICY_ARN") or None,
+        tenant_budgets=tenant_budgets,
+        tenant_switch_table=environ.get("TENANT_SWITCH_TABLE") or None,
     )
 
 

@@ -33,7 +33,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gw_common import (
@@ -43,6 +43,7 @@ from gw_common import (
     response_id_environment_problems,
     show_value,
 )
+from gw_cost import Price, budget_problems, price_problems, profile_problems
 from gw_retrieval_config import RetrievalConfig, parse_retrieval
 
 __all__ = [
@@ -104,6 +105,9 @@ class ModelTarget:
     endpoint_name: str | None = None
     inference_component_name: str | None = None
     fallback: str | None = None
+    price: Price | None = None
+    """USD per million input/output tokens (Bedrock aliases the price table knows; see
+    ``gw_cost``): what ``CostUSD`` and the tenant budgets are computed from."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ class Tenant:
     aliases: tuple[str, ...]
     monthly_token_quota: int
     log_content: bool
+    profiles: Mapping[str, str] = field(default_factory=dict)
+    """Bedrock alias -> the tenant's application inference profile ARN (see ``gw_cost``)."""
+    monthly_budget_usd: float | None = None
+    """Monthly budget in USD enforced per request (see ``gw_cost``); None: no budget."""
 
 
 @dataclass(frozen=True)
@@ -401,9 +409,13 @@ def _models(check: _Checker, data: Any) -> dict[str, ModelTarget]:
         obj = check.obj(
             spec,
             key,
-            {"kind", "model_id", "endpoint_name", "inference_component_name", "fallback"},
+            {"kind", "model_id", "endpoint_name", "inference_component_name", "fallback", "price"},
             {"kind"},
         )
+        price: Price | None = None
+        if "price" in obj:
+            price, bad = price_problems(f"{key}.price", obj["price"])
+            check.problems.extend(bad)
         kind = obj.get("kind")
         if "kind" in obj and kind not in (BEDROCK, SAGEMAKER):
             check.fail(f"{key}.kind", kind, f"must be {BEDROCK!r} or {SAGEMAKER!r}")
@@ -421,11 +433,12 @@ def _models(check: _Checker, data: Any) -> dict[str, ModelTarget]:
                 )
                 continue
             models[alias] = ModelTarget(
-                alias, BEDROCK, model_id=model_id, fallback=obj.get("fallback")
+                alias, BEDROCK, model_id=model_id, fallback=obj.get("fallback"), price=price
             )
         elif kind == SAGEMAKER:
-            if "model_id" in obj:
-                check.fail(f"{key}.model_id", obj["model_id"], "is only allowed for bedrock models")
+            for extra in ("model_id", "price"):
+                if extra in obj:
+                    check.fail(f"{key}.{extra}", obj[extra], "is only allowed for bedrock models")
             names: list[Any] = []
             for name in ("endpoint_name", "inference_component_name"):
                 value = obj.get(name)
@@ -469,9 +482,23 @@ def _tenants(check: _Checker, data: Any, models: Mapping[str, ModelTarget]) -> t
         obj = check.obj(
             entry.spec,
             key,
-            {"id", "principals", "aliases", "monthly_token_quota", "log_content"},
+            {
+                "id",
+                "principals",
+                "aliases",
+                "monthly_token_quota",
+                "log_content",
+                "profiles",
+                "monthly_budget_usd",
+            },
             {"aliases", "monthly_token_quota"},
         )
+        bedrock = {a for a, t in models.items() if t.kind == BEDROCK}
+        profiles, bad = profile_problems(f"{key}.profiles", obj.get("profiles", {}), bedrock)
+        budget, bad_budget = budget_problems(
+            f"{key}.monthly_budget_usd", obj.get("monthly_budget_usd")
+        )
+        check.problems.extend(bad + bad_budget)
         aliases = obj.get("aliases")
         if (
             not isinstance(aliases, list)
@@ -495,6 +522,8 @@ def _tenants(check: _Checker, data: Any, models: Mapping[str, ModelTarget]) -> t
                 tuple(dict.fromkeys(aliases)),
                 quota,
                 log_content is True,
+                profiles,
+                budget,
             )
         )
     return tuple(tenants)

@@ -22,10 +22,14 @@ A chat request goes through, in order:
 4. the kill switch (SSM parameter ``on``, cached ``KILL_SWITCH_MAX_AGE_SECONDS``; a failed read
    keeps the last value for up to ``KILL_SWITCH_MAX_STALE_SECONDS`` and is not retried for
    ``KILL_SWITCH_ERROR_BACKOFF_SECONDS``; never read at all: serve): 503 ``ServiceDisabled``;
+   then the tenant's own switch, set by the cost guard for a tenant budget (``gw_cost``);
 5. the quota: one conditional DynamoDB update reserves an upper bound of the request's tokens,
    with ``max_tokens`` capped to what remains (the response says so); 429 ``QuotaExceeded``
-   with the reset time and ``Retry-After`` only when nothing fits (see ``gw_quota``);
-6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail, or
+   with the reset time and ``Retry-After`` only when nothing fits (see ``gw_quota``); then,
+   for a tenant with ``monthly_budget_usd``, its upper-bound cost against the budget in USD
+   (429 ``BudgetExceeded``, see ``gw_cost``);
+6. the model, inside the request's deadline: Bedrock ``Converse`` with the guardrail (through
+   the tenant's application inference profile of the alias, see ``gw_cost``), or
    ``ApplyGuardrail`` (input) -> SageMaker ``InvokeEndpoint`` -> ``ApplyGuardrail`` (output).
    Throttling is retried with backoff and full jitter; timeouts and failures feed the target's
    circuit breakers (the tenant's own and the target's shared one, see ``gw_breaker``); while
@@ -81,6 +85,16 @@ from gw_common import (
     scrub_text,
 )
 from gw_config import BEDROCK, GatewayConfig, ModelTarget, Settings, Tenant
+from gw_cost import (
+    BudgetStore,
+    TenantSwitches,
+    check_tenant_switch,
+    cost_nano_usd,
+    record_cost,
+    reserve_budget,
+    settle_budget,
+    target_for,
+)
 from gw_masking import mask
 from gw_metrics import (
     BREAKER_OPENS,
@@ -253,6 +267,10 @@ class Runtime:
     kill_switch_cache: KillSwitchCache = field(default_factory=KillSwitchCache)
     retrieval: RetrievalRuntime | None = None
     """Knowledge-base clients and the issuers' key sets (``gw_retrieval``); None: no retrieval."""
+    budget: BudgetStore | None = None
+    """The tenants' monthly budgets (``gw_cost``); a tenant with a budget gets 503 without."""
+    tenant_switches: TenantSwitches | None = None
+    """The per-tenant kill switches (``gw_cost``); None: only the global switch."""
 
     @property
     def config(self) -> GatewayConfig:
@@ -495,6 +513,7 @@ def _chat(
             "the inference gateway is switched off by the platform's cost controls",
             headers={"Retry-After": str(KILL_SWITCH_RETRY_AFTER_SECONDS)},
         )
+    check_tenant_switch(runtime, tenant.id, _left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS))
     if knowledge_base is not None:
         # The passages count towards the quota reservation: they are part of the input.
         state.grounding = ground(
@@ -506,6 +525,31 @@ def _chat(
         request = replace(request, max_tokens=reservation.output_tokens)
         state.log["max_tokens_capped_to"] = reservation.output_tokens
     settle_timeout = SETTLE_TIMEOUT_SECONDS
+    price = config.models[alias].price
+    try:  # the tenant's monthly budget in USD, after the tokens (see gw_cost)
+        budget = reserve_budget(
+            runtime,
+            tenant,
+            price,
+            request.input_token_bound,
+            request.max_tokens,
+            runtime.now(),
+            _left(runtime, state, PLATFORM_READ_TIMEOUT_SECONDS),
+            lambda: state.recorder.add(QUOTA_REJECTIONS, 1, state.dims()),
+        )
+    except BaseException:
+        _quota_safely(
+            runtime,
+            state,
+            "refund",
+            lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
+        )
+        raise
+    if budget is not None and budget.capped and budget.max_tokens is not None:
+        request = replace(request, max_tokens=budget.max_tokens)  # what the budget still buys
+        state.log["max_tokens_capped_to"] = budget.max_tokens
+        reservation = replace(reservation, capped=True)
+    timed_out_nano = cost_nano_usd(price, request.input_token_bound, 0)
     # What a timed-out model call is charged: its input bound (the model may have run).
     timed_out_charge = request.input_token_bound
     try:
@@ -537,6 +581,10 @@ def _chat(
                 "refund",
                 lambda: runtime.quota.refund(reservation, timeout=settle_timeout),
             )
+        if budget is not None:  # a model that answered keeps its (upper-bound) reservation
+            timed_out = timed_out_nano if state.model_timed_out else 0
+            kept = budget.nano_usd if state.model_used_tokens is not None else timed_out
+            settle_budget(runtime, budget, kept, settle_timeout)
         raise
     used = completion.input_tokens + completion.output_tokens
     if state.model_timed_out:
@@ -549,6 +597,12 @@ def _chat(
         "settle",
         lambda: runtime.quota.settle(reservation, used, timeout=settle_timeout),
     )
+    if budget is not None:
+        spent = cost_nano_usd(
+            config.models[served].price, completion.input_tokens, completion.output_tokens
+        )
+        spent += timed_out_nano if state.model_timed_out else 0
+        settle_budget(runtime, budget, spent, settle_timeout)
     return _chat_response(request, alias, served, completion, runtime, state, reservation)
 
 
@@ -867,9 +921,9 @@ def _invoke(
     if target.kind == BEDROCK:
         metadata = {"tenant": tenant.id, "feature": state.feature, "request_id": state.request_id}
         grounding = state.grounding
-        return bedrock_converse(
+        return bedrock_converse(  # through the tenant's application inference profile
             runtime.bedrock(timeout),
-            target,
+            target_for(target, tenant.profiles),
             request,
             runtime.config.guardrail,
             metadata,
@@ -962,6 +1016,13 @@ def _chat_response(
     dims = state.dims(served)
     state.recorder.add(INPUT_TOKENS, completion.input_tokens, dims)
     state.recorder.add(OUTPUT_TOKENS, completion.output_tokens, dims)
+    record_cost(
+        state.recorder,
+        dims,
+        config.models[served].price,
+        completion.input_tokens,
+        completion.output_tokens,
+    )
     intervened = completion.guardrail_intervened
     if intervened:
         state.recorder.add(GUARDRAIL_INTERVENTIONS, 1, dims)

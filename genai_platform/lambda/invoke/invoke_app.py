@@ -46,6 +46,7 @@ from gw_common import (  # noqa: E402
     response_ids_from_environment,
 )
 from gw_config import GatewayConfig, Settings, live_config, load_settings  # noqa: E402
+from gw_cost import BudgetStore, TenantSwitches, dynamodb_switch_reader  # noqa: E402
 from gw_gateway import (  # noqa: E402
     PLATFORM_CONNECT_TIMEOUT_SECONDS,
     PLATFORM_READ_TIMEOUT_SECONDS,
@@ -260,6 +261,12 @@ def build_runtime(
             defer_refunds=settings.defer_refunds,
         ),
         kill_switch=read_kill_switch,
+        budget=BudgetStore(
+            _LazyClient(lambda: dynamodb(PLATFORM_READ_TIMEOUT_SECONDS)),
+            settings.quota_table_name,
+            client_for_timeout=dynamodb,
+        ),
+        tenant_switches=TenantSwitches(dynamodb_switch_reader(dynamodb, settings.quota_table_name)),
         breakers=BreakerRegistry(
             breaker.failure_threshold,
             breaker.open_seconds,

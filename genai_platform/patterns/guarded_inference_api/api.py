@@ -32,6 +32,7 @@ from genai_platform.constructs.interfaces import (
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
+from genai_platform.patterns.guarded_inference_api._names import _nag_value
 from genai_platform.patterns.guarded_inference_api.edge import (
     _GATEWAY_RESPONSES,
     _access_log_format,
@@ -52,6 +53,12 @@ from genai_platform.patterns.guarded_inference_api.functions import (
     interface_endpoint_for,
 )
 from genai_platform.patterns.guarded_inference_api.identity_keys import IssuerKeySets, jose_layer
+from genai_platform.patterns.guarded_inference_api.profiles import (
+    APPLICATION_INFERENCE_PROFILE_QUOTA,
+    GATEWAY_TAG_KEY,
+    UNPRICED_WARNING_ID,
+    TenantProfiles,
+)
 from genai_platform.patterns.guarded_inference_api.props import (
     _ASSET_EXCLUDES,
     _FEEDBACK_TIMEOUT_SECONDS,
@@ -153,6 +160,7 @@ class GuardedInferenceApi(Construct):
         powertools_layer_version: int = DEFAULT_POWERTOOLS_LAYER_VERSION,
         cloud_watch_role: bool = False,
         tracing: bool = False,
+        max_application_inference_profiles: int = APPLICATION_INFERENCE_PROFILE_QUOTA,
     ) -> None:
         """Validate every prop, then build the API, its functions, tables and protections.
 
@@ -267,6 +275,11 @@ class GuardedInferenceApi(Construct):
             tracing: Active X-Ray tracing of the functions (with a private network, an ``xray``
                 interface endpoint is added, since the isolated subnets have no other route to
                 X-Ray). Default: off; the API stage still sends its own traces to X-Ray.
+            max_application_inference_profiles: The account's Bedrock quota "Application
+                inference profiles per account" in this region: every tenant gets one
+                application inference profile per Bedrock alias it may use (see
+                :mod:`.profiles`), and synth fails when they would not fit. Default:
+                :data:`~.profiles.APPLICATION_INFERENCE_PROFILE_QUOTA` (1,000).
 
         Raises:
             ValueError: listing every invalid prop, its value and what is allowed.
@@ -304,6 +317,7 @@ class GuardedInferenceApi(Construct):
             log_retention=log_retention,
             log_level=log_level,
             powertools_layer_version=powertools_layer_version,
+            max_application_inference_profiles=max_application_inference_profiles,
         )
         if problems or plan is None:
             lines = "\n".join(f"  - {p}" for p in problems)
@@ -363,6 +377,21 @@ class GuardedInferenceApi(Construct):
             key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        # Cost per tenant: a profile per tenant and Bedrock alias, invoked by the gateway.
+        self._tenant_profiles = TenantProfiles(
+            self,
+            "TenantProfiles",
+            profiled=plan.profiled,
+            models={a: model_catalog.model(a) for a in plan.bedrock_aliases},
+            name_prefix=name_prefix,
+        )
+        plan.profile_arns = self._tenant_profiles.arns()
+        for alias, reason in plan.unpriced.items():
+            cdk.Annotations.of(self).add_warning_v2(
+                UNPRICED_WARNING_ID,
+                f"alias {alias!r}: no price in the price table ({reason}); the gateway emits no "
+                "CostUSD for it",
+            )
         self._config_document = _gateway_config(plan, guardrail)
         self._routing_config = RoutingConfigStore(
             self,
@@ -726,6 +755,18 @@ class GuardedInferenceApi(Construct):
         return MappingProxyType(self._tenant_access.usage_plans)
 
     @property
+    def application_inference_profiles(self) -> Mapping[str, Mapping[str, str]]:
+        """Each tenant's application inference profile ARN per Bedrock alias (tokens), by
+        tenant id; the gateway invokes through them (see :mod:`.profiles`)."""
+        return MappingProxyType(self._tenant_profiles.arns())
+
+    @property
+    def model_prices(self) -> Mapping[str, Mapping[str, float]]:
+        """USD per million input/output tokens per Bedrock alias, from the price table for
+        the stack's region (what ``CostUSD`` and the budgets use); unpriced aliases absent."""
+        return MappingProxyType(self._plan.prices)
+
+    @property
     def web_acl_arn(self) -> str:
         """ARN of the WAF web ACL associated with the stage."""
         return self._web_acl.attr_arn
@@ -971,8 +1012,12 @@ class GuardedInferenceApi(Construct):
     def _grant_invoke_function(self, catalog: ModelCatalog) -> None:
         fn = self._invoke_function
         if self._plan.bedrock_aliases:
-            # Approved text models only with the guardrail, and ApplyGuardrail.
-            catalog.grant_invoke(fn, self._guardrail)
+            # Approved text models and the tenants' application inference profiles, only with
+            # the guardrail, and ApplyGuardrail.
+            catalog.grant_invoke_application_profiles(
+                fn, self._guardrail, tag_key=GATEWAY_TAG_KEY, tag_value=self._name_prefix
+            )
+            self._acknowledge_profile_wildcard(catalog)
         if self._plan.self_hosted:
             self._guardrail.grant_apply(fn)
             for endpoint in self._plan.self_hosted.values():
@@ -1076,6 +1121,20 @@ class GuardedInferenceApi(Construct):
             )
 
     # ------------------------------------------------------------------ acknowledgements
+
+    def _acknowledge_profile_wildcard(self, catalog: ModelCatalog) -> None:
+        policy = catalog.policy_of(self._invoke_function)
+        pattern = catalog.application_profile_pattern
+        if policy is None or pattern is None:
+            return
+        acknowledge(
+            policy,
+            f"AwsSolutions-IAM5[Resource::{_nag_value(self._stack, pattern)}]",
+            "Bedrock generates the ids of the tenants' application inference profiles; the "
+            f"statement admits only profiles tagged {GATEWAY_TAG_KEY}={self._name_prefix} "
+            "(aws:ResourceTag), only with the platform guardrail, so the policy does not grow "
+            "with the tenants",
+        )
 
     def _acknowledge_api(self) -> None:
         stage = self._api.deployment_stage.node.default_child or self._api.deployment_stage

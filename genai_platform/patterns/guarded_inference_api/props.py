@@ -149,6 +149,7 @@ _MAX_STAGE_BURST = 5_000
 _WAF_RATE_LIMIT_RANGE = (10, 2_000_000_000)
 _MAX_BODY_BYTES = 5 * 1024 * 1024  # stays under Lambda's 6 MB synchronous payload
 _MAX_QUOTA = 10**15
+_MAX_BUDGET_USD = 1_000_000_000.0  # the invoke function's own ceiling (gw_cost)
 _MAX_RESERVED_CONCURRENCY = 1000
 _MAX_TTL_DAYS = 3650
 _API_KEY_FIELD = "api_key"
@@ -181,6 +182,12 @@ class Tenant:
         retrieval: The knowledge bases the tenant may retrieve from, its classification
             ceiling and its end-user identity provider (see :class:`TenantRetrieval`).
             Default: none; the tenant's retrievals are refused (403).
+        monthly_budget_usd: US dollars of Bedrock tokens per calendar month (UTC), at the
+            package price table's prices, before the invoke function answers 429 (enforced
+            like the token quota: each request reserves its upper-bound cost; see
+            ``lambda/invoke/gw_cost.py``); greater than 0 and finite. With a budget, every
+            Bedrock alias of the tenant must have a price in the table. Default: no budget
+            (the token quota still applies).
     """
 
     id: str
@@ -192,6 +199,7 @@ class Tenant:
     monthly_request_quota: int = 100_000
     log_content: bool = False
     retrieval: TenantRetrieval | None = None
+    monthly_budget_usd: float | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from genai_platform.constructs.interfaces import IGuardrail
+from genai_platform.patterns.guarded_inference_api.profiles import LONGEST_PROFILE_ARN
 
 if TYPE_CHECKING:
     from genai_platform.patterns.guarded_inference_api.validation import _Plan
@@ -75,7 +76,28 @@ def _gateway_config(
         }
         if alias in plan.fallbacks:
             rendered["fallback"] = plan.fallbacks[alias]
+        if alias in plan.prices:
+            rendered["price"] = dict(plan.prices[alias])
         models[alias] = rendered
+
+    def tenant(t: Any) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "id": t.id,
+            "principals": plan.principal_keys[t.id],
+            "aliases": list(dict.fromkeys(t.aliases)),
+            "monthly_token_quota": t.monthly_token_quota,
+            "log_content": t.log_content,
+        }
+        arns = plan.profile_arns.get(t.id, {})
+        profiled = plan.profiled.get(t.id, [])
+        if profiled and (arns or placeholders):
+            rendered["profiles"] = {
+                a: value(arns.get(a, LONGEST_PROFILE_ARN), LONGEST_PROFILE_ARN) for a in profiled
+            }
+        if t.monthly_budget_usd is not None:
+            rendered["monthly_budget_usd"] = t.monthly_budget_usd
+        return rendered
+
     document: dict[str, Any] = {
         "guardrail": {
             "identifier": value(guardrail.guardrail_id, "x" * 12),
@@ -87,16 +109,7 @@ def _gateway_config(
         },
         "models": models,
         "default_alias": plan.default_alias,
-        "tenants": [
-            {
-                "id": t.id,
-                "principals": plan.principal_keys[t.id],
-                "aliases": list(dict.fromkeys(t.aliases)),
-                "monthly_token_quota": t.monthly_token_quota,
-                "log_content": t.log_content,
-            }
-            for t in plan.tenants
-        ],
+        "tenants": [tenant(t) for t in plan.tenants],
         "features": plan.features,
         "limits": {
             "max_body_bytes": plan.limits.max_body_bytes,
@@ -179,6 +192,15 @@ def _config_schema() -> dict[str, Any]:
                         },
                         "aliases": {"type": "array", "minItems": 1, "items": {"type": "string"}},
                         "monthly_token_quota": {"type": "integer", "minimum": 1},
+                        "profiles": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string", "minLength": 1},
+                        },
+                        "monthly_budget_usd": {
+                            "type": "number",
+                            "minimum": 0,
+                            "exclusiveMinimum": True,
+                        },
                     },
                 },
             },

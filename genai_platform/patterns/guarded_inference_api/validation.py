@@ -24,10 +24,15 @@ from genai_platform.patterns.guarded_inference_api.edge import (
     api_policy_principals,
     principal_match,
 )
+from genai_platform.patterns.guarded_inference_api.profiles import (
+    alias_prices,
+    profile_problems,
+)
 from genai_platform.patterns.guarded_inference_api.props import (
     _ACCOUNT,
     _LOG_LEVELS,
     _MAX_BODY_BYTES,
+    _MAX_BUDGET_USD,
     _MAX_FEATURES,
     _MAX_QUOTA,
     _MAX_RESERVED_CONCURRENCY,
@@ -82,6 +87,14 @@ class _Plan:
     blocked_message: str
     fallbacks: dict[str, str] = field(default_factory=dict)
     retrieval: RetrievalPlan | None = None
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Bedrock alias -> USD per million input/output tokens (see :mod:`.profiles`)."""
+    profiled: dict[str, list[str]] = field(default_factory=dict)
+    """Tenant -> the Bedrock aliases it gets an application inference profile for."""
+    profile_arns: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Tenant -> alias -> profile ARN, filled in once the profiles are built."""
+    unpriced: dict[str, str] = field(default_factory=dict)
+    """Bedrock alias -> why the price table has no price for it."""
 
 
 # --------------------------------------------------------------------------- validation
@@ -188,6 +201,7 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
         retrieval=retrieval,
     )
     stack_problems = tenant_stack_problems([t.id for t in tenants])
+    stack_problems += _plan_cost(stack, plan, catalog, props["max_application_inference_profiles"])
     try:
         api_policy_principals(principal_arns, accounts, name_prefix=props["name_prefix"])
         principal_match(
@@ -209,6 +223,40 @@ def _plan(stack: cdk.Stack, **props: Any) -> tuple[_Plan | None, list[str]]:
             "AppConfig's hosted configuration store accepts; split the tenants over several APIs"
         ]
     return plan, []
+
+
+def _plan_cost(
+    stack: cdk.Stack, plan: _Plan, catalog: ModelCatalog, profile_limit: object
+) -> list[str]:
+    """Profiles per tenant and Bedrock alias (within the quota), and the aliases' prices
+    (a tenant with a budget needs every Bedrock alias of it priced); see :mod:`.profiles`."""
+    if not _is_int(profile_limit) or not 1 <= profile_limit <= 1_000_000:  # type: ignore[operator]
+        return [
+            f"max_application_inference_profiles: {profile_limit!r} is not allowed; give the "
+            "account's quota 'Application inference profiles per account' (an integer from 1 "
+            "to 1,000,000)"
+        ]
+    bedrock = set(plan.bedrock_aliases)
+    plan.profiled = {
+        t.id: [a for a in dict.fromkeys(t.aliases) if a in bedrock] for t in plan.tenants
+    }
+    plan.profiled = {t: aliases for t, aliases in plan.profiled.items() if aliases}
+    problems = profile_problems(plan.profiled, limit=int(profile_limit))  # type: ignore[call-overload]
+    plan.prices, unpriced = alias_prices(
+        stack.region, {a: catalog.resolve(a) for a in plan.bedrock_aliases}
+    )
+    for index, tenant in enumerate(plan.tenants):
+        missing = [a for a in plan.profiled.get(tenant.id, []) if a in unpriced]
+        if tenant.monthly_budget_usd is not None and missing:
+            problems.append(
+                f"tenants[{index}].monthly_budget_usd: {tenant.monthly_budget_usd!r} cannot be "
+                f"enforced: the tenant's aliases {missing!r} have no price ("
+                + "; ".join(f"{a}: {unpriced[a]}" for a in missing)
+                + "); remove the budget, those aliases, or deploy to a region the price table "
+                "covers"
+            )
+    plan.unpriced = unpriced
+    return problems
 
 
 def _same_place(a: cdk.Stack, b: cdk.Stack) -> bool:
@@ -489,6 +537,12 @@ def _check_tenants(
         )
         if not isinstance(tenant.log_content, bool):
             problems.append(f"{prop}.log_content: {tenant.log_content!r} is not True or False")
+        budget = tenant.monthly_budget_usd
+        if budget is not None and not (_is_number(budget) and 0 < budget <= _MAX_BUDGET_USD):
+            problems.append(
+                f"{prop}.monthly_budget_usd: {budget!r} is not allowed; give US dollars greater "
+                f"than 0 and at most {_MAX_BUDGET_USD:g}, or None for no budget"
+            )
         if len(problems) == before:
             valid.append(tenant)
             keys[tenant.id] = tenant_keys
