@@ -23,6 +23,7 @@ from genai_platform.config._base import (
     _Model,
     known_regions,
 )
+from genai_platform.config.retrieval import KnowledgeBaseConfig
 from genai_platform.config.sections import (
     AccountsConfig,
     ApiConfig,
@@ -81,6 +82,8 @@ class PlatformConfig(_Model):
     """Monthly cost ceilings (default: none enforced)."""
     tenants: list[TenantConfig] = Field(default_factory=list)
     """Application teams allowed to call the inference API (default none: no API is built)."""
+    knowledge_bases: list[KnowledgeBaseConfig] = Field(default_factory=list)
+    """Knowledge bases over the data account's documents bucket (default none)."""
     acknowledged_warnings: list[WarningAcknowledgementConfig] = Field(default_factory=list)
     """Construct warnings kept on purpose, each with a reason (default none: every warning
     counts, and fails ``genai-platform check --strict``)."""
@@ -234,6 +237,36 @@ class PlatformConfig(_Model):
             if unknown:
                 problems.append(
                     f"[{n}].aliases: {unknown!r} are not model aliases; known: {sorted(known)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("knowledge_bases")
+    @classmethod
+    def _knowledge_base_references(
+        cls, value: list[KnowledgeBaseConfig], info: ValidationInfo
+    ) -> list[KnowledgeBaseConfig]:
+        problems = []
+        aliases = [k.alias for k in value]
+        twice = sorted({a for a in aliases if aliases.count(a) > 1})
+        if twice:
+            problems.append(
+                f"{twice!r} used by more than one knowledge base; aliases must be unique"
+            )
+        models = info.data.get("models")
+        model_aliases = dict(models.aliases) if models is not None else {}
+        approved = set(models.approved) if models is not None else set()
+        for n, kb in enumerate(value):
+            for key, name in (
+                ("embedding_model", kb.embedding_model),
+                ("parsing_model", kb.parsing_model),
+            ):
+                if name is None or name in model_aliases or name in approved:
+                    continue
+                problems.append(
+                    f"[{n}].{key}: {name!r} is neither a [models.aliases] name nor an id in "
+                    f"models.approved; known: {sorted(model_aliases)} and {sorted(approved)}"
                 )
         if problems:
             raise ValueError("; ".join(problems))
