@@ -42,7 +42,6 @@ from pathlib import Path
 import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -147,7 +146,6 @@ class DocumentEventForwarding(Construct):
             )
         )
         stack = cdk.Stack.of(self)
-        target = events.EventBus.from_event_bus_arn(self, "TargetBus", target_event_bus_arn)
         self.role = iam.Role(
             self,
             "Role",
@@ -157,7 +155,7 @@ class DocumentEventForwarding(Construct):
             ),
             description="Forwards document changes to the generative-AI account's bus",
         )
-        iam.ManagedPolicy(
+        self.policy = iam.ManagedPolicy(
             self,
             "RolePolicy",
             description="Put events on the generative-AI account's ingestion bus only",
@@ -171,8 +169,9 @@ class DocumentEventForwarding(Construct):
             "Rule",
             description="Documents created or deleted: to the knowledge base's ingestion",
             event_pattern=_change_pattern(bucket.bucket_name, prefixes),
-            targets=[targets.EventBus(target, role=self.role)],
+            targets=[_BusTarget(target_event_bus_arn, self.role)],
         )
+        self.rule.node.add_dependency(self.policy)
 
 
 class KnowledgeBaseIngestion(Construct):
@@ -188,6 +187,7 @@ class KnowledgeBaseIngestion(Construct):
         source_account: str | None = None,
         event_bus_name: str | None = None,
         organization_id: str | None = None,
+        full_sync: bool = True,
         full_sync_schedule: events.Schedule | None = None,
         batching_window: cdk.Duration | None = None,
         retry_interval: cdk.Duration | None = None,
@@ -206,6 +206,7 @@ class KnowledgeBaseIngestion(Construct):
                 source account can address it). Default: ``<knowledge base name>-documents``.
             organization_id: When set, the bus admits the source account only from within
                 this organization (``aws:PrincipalOrgID``). Default: the account alone.
+            full_sync: Whether to run the scheduled full sync. Default: on.
             full_sync_schedule: Schedule of the full sync. Default: once a day
                 (``rate(1 day)``).
             batching_window: How long changes are gathered before a batch is handled (at most
@@ -288,15 +289,16 @@ class KnowledgeBaseIngestion(Construct):
                 targets=[_QueueTarget(self.queue, self.dead_letter_queue)],
             )
             rules.append(change_rule)
-        rules.append(
-            events.Rule(
-                self,
-                "FullSyncRule",
-                description=f"Scheduled full sync of {knowledge_base.knowledge_base_name}",
-                schedule=full_sync_schedule or events.Schedule.rate(cdk.Duration.days(1)),
-                targets=[_QueueTarget(self.queue, self.dead_letter_queue)],
+        if full_sync:
+            rules.append(
+                events.Rule(
+                    self,
+                    "FullSyncRule",
+                    description=f"Scheduled full sync of {knowledge_base.knowledge_base_name}",
+                    schedule=full_sync_schedule or events.Schedule.rate(cdk.Duration.days(1)),
+                    targets=[_QueueTarget(self.queue, self.dead_letter_queue)],
+                )
             )
-        )
         self._admit_rules(rules, [f"{name}-changes", f"{name}-dlq"])
 
     # --------------------------------------------------------------------- building
@@ -438,6 +440,19 @@ class KnowledgeBaseIngestion(Construct):
                 "policy's attempts",
             )
         return function
+
+
+@jsii.implements(events.IRuleTarget)
+class _BusTarget:
+    """Another account's event bus, put to with ``role`` (whose customer-managed policy allows
+    exactly that; CDK's ``EventBus`` target would add an inline policy to the role)."""
+
+    def __init__(self, event_bus_arn: str, role: iam.IRole) -> None:
+        self._arn = event_bus_arn
+        self._role = role
+
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._arn, role=self._role)
 
 
 @jsii.implements(events.IRuleTarget)

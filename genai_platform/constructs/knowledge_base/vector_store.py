@@ -85,7 +85,4 @@ def build_vector_store(
             non_filterable_metadata_keys=list(BEDROCK_NON_FILTERABLE_KEYS)
         ),
     )
-    # S3 Vectors checks the key when the bucket and index are created.
-    if isinstance(key, kms.Key):
-        bucket.node.add_dependency(key)
     return bucket, index
