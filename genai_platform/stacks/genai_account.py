@@ -197,17 +197,18 @@ class GenAiAccountStack(AccountStack):
         for n, kb_config in enumerate(config.knowledge_bases):
             if catalog is None:
                 break  # the embedding model comes from the catalogue: its problems come first
-            built = problems.build(
+            knowledge_base = problems.build(
                 f"knowledge_bases[{n}]",
                 lambda k=kb_config: _knowledge_base(self, config, k, catalog),  # type: ignore[misc]
                 keys=_knowledge_base_keys(n),
             )
-            if built is not None:
-                self.knowledge_bases[kb_config.alias] = built
-            if built is not None and (kb_config.ingest_on_change or kb_config.full_sync_schedule):
+            if knowledge_base is None:
+                continue
+            self.knowledge_bases[kb_config.alias] = knowledge_base
+            if kb_config.ingest_on_change or kb_config.full_sync_schedule:
                 ingestion = problems.build(
                     f"knowledge_bases[{n}]",
-                    lambda k=kb_config, kb=built: _ingestion(self, config, k, kb),  # type: ignore[misc]
+                    lambda k=kb_config, kb=knowledge_base: _ingestion(self, config, k, kb),  # type: ignore[misc]
                     keys=_knowledge_base_keys(n),
                 )
                 if ingestion is not None:

@@ -51,6 +51,7 @@ from constructs import Construct
 
 from genai_platform.compliance import acknowledge
 from genai_platform.constructs.grants import managed_policy_grantee
+from genai_platform.constructs.interfaces import IKnowledgeBase
 from genai_platform.constructs.knowledge_base.metrics import (
     DIMENSION,
     INGESTION_DOCUMENTS_FAILED,
@@ -363,7 +364,7 @@ class KnowledgeBase(_KnowledgeBaseBase):
         account: str | None = None,
         region: str | None = None,
         alias: str | None = None,
-    ) -> _KnowledgeBaseBase:
+    ) -> IKnowledgeBase:
         """A knowledge base created elsewhere, as :class:`IKnowledgeBase`.
 
         Args:
@@ -604,6 +605,12 @@ class KnowledgeBase(_KnowledgeBaseBase):
                 parsing_configuration=parsing_config,
             ),
         )
+
+
+def _implements_the_interface(knowledge_base: KnowledgeBase) -> IKnowledgeBase:
+    """Never called: mypy checks here that :class:`KnowledgeBase` satisfies
+    :class:`IKnowledgeBase` (the import's return type checks the imported one)."""
+    return knowledge_base
 
 
 def _chunking(chunking: Chunking) -> bedrock.CfnDataSource.ChunkingConfigurationProperty:
