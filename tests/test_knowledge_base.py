@@ -617,14 +617,14 @@ def _kb(stack: cdk.Stack, **props: Any) -> KnowledgeBase:
         (
             {"parsing": Parsing.foundation_model("amazon.nova-micro-v1:0")},
             (
-                r"parsing.model: 'amazon.nova-micro-v1:0' \(amazon.nova-micro-"
+                r"parsing: model 'amazon.nova-micro-v1:0' \(amazon.nova-micro-"
                 r"v1:0\) is a text model; Bedrock parses documents with multim"
                 r"odal models only"
             ),
         ),
         (
             {"parsing": Parsing.foundation_model("nope")},
-            r"parsing.model: 'nope' is neither an alias nor an approved model",
+            r"parsing: model 'nope' is neither an alias nor an approved model",
         ),
         (
             {"inclusion_prefixes": ["docs/", "docs/hr/"]},

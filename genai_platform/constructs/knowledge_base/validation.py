@@ -111,12 +111,12 @@ def check_parsing(catalog: object, parsing: object) -> tuple[list[str], str | No
         model = catalog.model(parsing.model)
     except ValueError:
         return [
-            f"parsing.model: {parsing.model!r} is neither an alias nor an approved model; "
+            f"parsing: model {parsing.model!r} is neither an alias nor an approved model; "
             f"approved text models: {list(catalog.text_models)}"
         ], None
     if model.spec.modality != "multimodal":
         return [
-            f"parsing.model: {parsing.model!r} ({model.model_id}) is a {model.spec.modality} "
+            f"parsing: model {parsing.model!r} ({model.model_id}) is a {model.spec.modality} "
             "model; Bedrock parses documents with multimodal models only"
         ], None
     return [], model.model_id
