@@ -139,3 +139,12 @@ def test_a_text_model_is_refused_as_embedding_model_under_its_key(data: dict[str
         p.startswith("knowledge_bases[0].embedding_model: 'chat'") and "not an embedding model" in p
         for p in raised.value.problems
     ), raised.value.problems
+
+
+def test_fails_when_the_region_has_no_knowledge_bases(data: dict[str, Any]) -> None:
+    data["region"] = "us-west-1"
+    data["availability_zones"] = ["us-west-1a", "us-west-1c"]
+    problems = problems_of(data)
+    assert any(
+        "knowledge_bases: region 'us-west-1' has no Bedrock knowledge bases" in p for p in problems
+    ), problems

@@ -763,3 +763,12 @@ def test_forwarding_fails_on_an_imported_bucket_or_a_bad_bus_arn(stack: cdk.Stac
             bucket=_documents(stack),
             target_event_bus_arn="arn:aws:sqs:us-east-1:222222222222:q",
         )
+
+
+def test_fails_in_a_region_without_knowledge_bases() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account=GENAI, region="us-west-1"))
+    with pytest.raises(
+        ValueError, match=r"scope: region 'us-west-1' has no Bedrock knowledge bases"
+    ):
+        _kb(stack)

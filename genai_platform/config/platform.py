@@ -46,6 +46,8 @@ from genai_platform.regions import (
     GUARDRAIL_ENFORCEMENT,
     GUARDRAILS,
     INFERENCE_COMPONENTS,
+    KNOWLEDGE_BASES,
+    S3_VECTORS,
     SCALE_TO_ZERO,
     feature_problem,
     zone_problems,
@@ -163,6 +165,18 @@ class PlatformConfig(_Model):
                     "budgets",
                     True,
                     "each account stack creates a cost anomaly subscription",
+                ),
+                (
+                    KNOWLEDGE_BASES,
+                    "knowledge_bases",
+                    bool(self.knowledge_bases),
+                    "remove [[knowledge_bases]] or use one of those regions",
+                ),
+                (
+                    S3_VECTORS,
+                    "knowledge_bases",
+                    bool(self.knowledge_bases),
+                    "knowledge bases store their vectors in S3 Vectors",
                 ),
             )
             if used and (problem := feature_problem(feature, region, prop=key, hint=hint))

@@ -270,7 +270,10 @@ class KnowledgeBase(_KnowledgeBaseBase):
             description: Description of the knowledge base. Default: names the bucket.
 
         Raises:
-            ValueError: listing every invalid prop, its value and what is allowed.
+            ValueError: listing every invalid prop, its value and what is allowed, and a stack
+                region without Bedrock knowledge bases or S3 Vectors
+                (:data:`genai_platform.regions.KNOWLEDGE_BASES`, :data:`~genai_platform.
+                regions.S3_VECTORS`).
         """
         path = "/".join(p for p in (scope.node.path, id) if p)
         chunking = chunking if chunking is not None else Chunking.fixed_size()
@@ -288,6 +291,7 @@ class KnowledgeBase(_KnowledgeBaseBase):
             role_name=role_name,
             alias=alias,
             owner=bucket_owner_account,
+            region=cdk.Stack.of(scope).region,
         )
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)

@@ -17,6 +17,7 @@ from genai_platform.constructs.knowledge_base.props import (
     Parsing,
 )
 from genai_platform.constructs.model_catalog import ModelCatalog
+from genai_platform.regions import KNOWLEDGE_BASES, S3_VECTORS, feature_problem
 
 _ACCOUNT = re.compile(r"\d{12}")
 #: Bedrock knowledge base names: 1-100 characters, ``([0-9a-zA-Z][_-]?){1,100}``.
@@ -194,9 +195,15 @@ def validate(
     role_name: object,
     alias: object,
     owner: object,
+    region: str,
 ) -> Resolved:
     """Every problem of the props at once (ValueError), or what they resolve to."""
     problems, model_id, resolved_dimensions = check_embedding(catalog, embedding_model, dimensions)
+    if not cdk.Token.is_unresolved(region):
+        for feature in (KNOWLEDGE_BASES, S3_VECTORS):
+            problem = feature_problem(feature, region, prop="scope")
+            if problem:
+                problems.append(problem)
     if distance_metric not in ("cosine", "euclidean"):
         problems.append(
             f"distance_metric: {distance_metric!r} is not allowed; S3 Vectors offers 'cosine' "
