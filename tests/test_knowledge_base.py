@@ -772,3 +772,41 @@ def test_fails_in_a_region_without_knowledge_bases() -> None:
         ValueError, match=r"scope: region 'us-west-1' has no Bedrock knowledge bases"
     ):
         _kb(stack)
+
+
+def test_bus_admits_the_data_account_only_within_the_organization_when_one_is_given(
+    stack: cdk.Stack,
+) -> None:
+    # GIVEN ingestion with an organization id and the full sync switched off
+    KnowledgeBaseIngestion(
+        stack,
+        "Ingestion",
+        knowledge_base=_kb(stack),
+        source_account=DATA,
+        event_bus_name=BUS_NAME,
+        organization_id="o-exampleorg1",
+        full_sync=False,
+    )
+    template = Template.from_stack(stack)
+    # THEN the bus policy also requires the organization, and no schedule is created
+    template.has_resource_properties(
+        "AWS::Events::EventBusPolicy",
+        {
+            "Statement": Match.object_like(
+                {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg1"}}}
+            )
+        },
+    )
+    assert (
+        template.find_resources(
+            "AWS::Events::Rule", {"Properties": {"ScheduleExpression": Match.any_value()}}
+        )
+        == {}
+    )
+
+
+def test_without_a_source_account_only_the_scheduled_sync_starts_jobs(stack: cdk.Stack) -> None:
+    KnowledgeBaseIngestion(stack, "Ingestion", knowledge_base=_kb(stack))
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Events::EventBus", 0)
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
