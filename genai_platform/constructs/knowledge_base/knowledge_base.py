@@ -60,7 +60,7 @@ from genai_platform.constructs.knowledge_base.metrics import (
     NAMESPACE,
 )
 from genai_platform.constructs.knowledge_base.props import Chunking, DistanceMetric, Parsing
-from genai_platform.constructs.knowledge_base.validation import validate
+from genai_platform.constructs.knowledge_base.validation import Resolved, validate
 from genai_platform.constructs.knowledge_base.vector_store import build_vector_store
 from genai_platform.constructs.model_catalog import (
     ModelCatalog,
@@ -353,7 +353,7 @@ class KnowledgeBase(_KnowledgeBaseBase):
         self._resource.node.add_dependency(self._policy)
         embed.apply_before(self._resource)
         self._data_sources = [
-            DataSource(self._build_data_source(n, prefix, chunking, parsing, resolved), prefix)
+            DataSource(self._build_data_source(n, prefix, chunking, resolved), prefix)
             for n, prefix in enumerate(self._prefixes or ("",))
         ]
 
@@ -572,11 +572,8 @@ class KnowledgeBase(_KnowledgeBaseBase):
             )
 
     def _build_data_source(
-        self, n: int, prefix: str, chunking: Chunking, parsing: Parsing, resolved: object
+        self, n: int, prefix: str, chunking: Chunking, resolved: Resolved
     ) -> bedrock.CfnDataSource:
-        from genai_platform.constructs.knowledge_base.validation import Resolved
-
-        assert isinstance(resolved, Resolved)
         stack = cdk.Stack.of(self)
         s3_config = bedrock.CfnDataSource.S3DataSourceConfigurationProperty(
             bucket_arn=self._bucket.bucket_arn,
