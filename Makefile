@@ -39,7 +39,8 @@ lint: $(STAMP)
 
 LAMBDA_DIRS := genai_platform/lambda/shared/python genai_platform/lambda/invoke genai_platform/lambda/feedback \
 	genai_platform/lambda/invocation_logging genai_platform/lambda/cost_guard \
-	genai_platform/lambda/jwks_copier
+	genai_platform/lambda/jwks_copier \
+	genai_platform/lambda/ingestion
 
 typecheck: $(STAMP)
 	$(BIN)/mypy genai_platform

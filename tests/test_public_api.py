@@ -37,6 +37,8 @@ PUBLIC_MODULES = (
     "genai_platform.constructs.invocation_logging",
     "genai_platform.constructs.model_catalog",
     "genai_platform.constructs.private_network",
+    "genai_platform.constructs.knowledge_base",
+    "genai_platform.constructs.knowledge_base.metrics",
     "genai_platform.patterns.guarded_inference_api",
     "genai_platform.stacks",
     "genai_platform.stacks.governance",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
@@ -472,3 +473,95 @@ def test_genai_stack_outputs_the_versions_that_run(checked: Checked) -> None:
     )
     # AND the API's URL, which the delivery pipeline's smoke test calls
     assert "InferenceApiUrl" in outputs
+
+
+# --------------------------------------------------------------------------- knowledge bases
+
+
+def test_genai_stack_has_the_configured_knowledge_base_on_s3_vectors(checked: Checked) -> None:
+    template = _template(checked, "GenAiAccount")
+    template.has_resource_properties(
+        "AWS::Bedrock::KnowledgeBase",
+        {
+            "Name": "genai-handbook",
+            "StorageConfiguration": Match.object_like({"Type": "S3_VECTORS"}),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Bedrock::DataSource",
+        {
+            "DataSourceConfiguration": {
+                "Type": "S3",
+                "S3Configuration": {
+                    "BucketArn": Match.any_value(),
+                    "BucketOwnerAccountId": "333333333333",
+                    "InclusionPrefixes": ["handbook/"],
+                },
+            }
+        },
+    )
+    template.has_resource_properties("AWS::IAM::Role", {"RoleName": "genai-kb-handbook-us-east-1"})
+    template.has_resource_properties(
+        "AWS::S3Vectors::Index",
+        {
+            "MetadataConfiguration": {
+                "NonFilterableMetadataKeys": ["AMAZON_BEDROCK_TEXT", "AMAZON_BEDROCK_METADATA"]
+            }
+        },
+    )
+    template.has_resource_properties("AWS::Events::EventBus", {"Name": "genai-handbook-documents"})
+
+
+def test_data_account_admits_only_the_knowledge_base_role_of_the_genai_account(
+    checked: Checked,
+) -> None:
+    template = _template(checked, "DataAccount")
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": "genai-documents-333333333333-us-east-1",
+            "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
+        },
+    )
+    role = "arn:aws:iam::222222222222:role/genai-kb-handbook-us-east-1"
+    statements = [
+        s
+        for kind, key in (
+            ("AWS::S3::BucketPolicy", "PolicyDocument"),
+            ("AWS::KMS::Key", "KeyPolicy"),
+        )
+        for r in template.find_resources(kind).values()
+        for s in r["Properties"][key]["Statement"]
+        if "222222222222" in json.dumps(s.get("Principal", ""))
+    ]
+    assert len(statements) == 3  # list, read, decrypt through S3
+    assert all(s["Condition"]["ArnEquals"] == {"aws:PrincipalArn": role} for s in statements)
+
+
+def test_document_changes_are_forwarded_to_the_knowledge_bases_bus(checked: Checked) -> None:
+    _template(checked, "DataAccount").has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_like(
+                {"detail": Match.object_like({"object": {"key": [{"prefix": "handbook/"}]}})}
+            ),
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": "arn:aws:events:us-east-1:222222222222:event-bus/"
+                        "genai-handbook-documents"
+                    }
+                )
+            ],
+        },
+    )
+
+
+def test_genai_stack_exposes_its_knowledge_bases_by_alias() -> None:
+    from genai_platform.config import load_config
+    from genai_platform.constructs.interfaces import IKnowledgeBase
+    from genai_platform.reference_app import build_platform
+
+    stacks = build_platform(cdk.App(), load_config())
+    assert list(stacks.genai.knowledge_bases) == ["handbook"]
+    assert isinstance(stacks.genai.knowledge_bases["handbook"], IKnowledgeBase)

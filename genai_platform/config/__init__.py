@@ -10,7 +10,8 @@ value and what is allowed::
 This module imports no CDK code, so validating a config is fast.
 
 The models live in three modules: :mod:`._base` (the error type, value checks, the model base),
-:mod:`.sections` (one model per section of the file) and :mod:`.platform` (the whole file and
+:mod:`.sections` (one model per section of the file; ``[[knowledge_bases]]`` in
+:mod:`.retrieval`) and :mod:`.platform` (the whole file and
 its loaders); everything public is re-exported here.
 """
 
@@ -27,6 +28,7 @@ from genai_platform.config.platform import (
     load_config,
     parse_config,
 )
+from genai_platform.config.retrieval import ChunkingConfig, KnowledgeBaseConfig
 from genai_platform.config.sections import (
     AccountsConfig,
     ApiConfig,
@@ -50,6 +52,7 @@ __all__ = [
     "ApiConfig",
     "BudgetConfig",
     "BudgetsConfig",
+    "ChunkingConfig",
     "ConfigError",
     "CostConfig",
     "CostGuardConfig",
@@ -57,6 +60,7 @@ __all__ = [
     "GovernanceConfig",
     "GuardrailConfig",
     "IdentityConfig",
+    "KnowledgeBaseConfig",
     "LoggingConfig",
     "ModelsConfig",
     "NetworkConfig",

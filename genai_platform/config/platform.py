@@ -23,6 +23,7 @@ from genai_platform.config._base import (
     _Model,
     known_regions,
 )
+from genai_platform.config.retrieval import KnowledgeBaseConfig
 from genai_platform.config.sections import (
     AccountsConfig,
     ApiConfig,
@@ -45,6 +46,8 @@ from genai_platform.regions import (
     GUARDRAIL_ENFORCEMENT,
     GUARDRAILS,
     INFERENCE_COMPONENTS,
+    KNOWLEDGE_BASES,
+    S3_VECTORS,
     SCALE_TO_ZERO,
     feature_problem,
     zone_problems,
@@ -79,6 +82,8 @@ class PlatformConfig(_Model):
     api: ApiConfig = Field(default_factory=ApiConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
     """Monthly cost ceilings (default: none enforced)."""
+    knowledge_bases: list[KnowledgeBaseConfig] = Field(default_factory=list)
+    """Knowledge bases over the data account's documents bucket (default none)."""
     tenants: list[TenantConfig] = Field(default_factory=list)
     """Application teams allowed to call the inference API (default none: no API is built)."""
     acknowledged_warnings: list[WarningAcknowledgementConfig] = Field(default_factory=list)
@@ -161,6 +166,18 @@ class PlatformConfig(_Model):
                     True,
                     "each account stack creates a cost anomaly subscription",
                 ),
+                (
+                    KNOWLEDGE_BASES,
+                    "knowledge_bases",
+                    bool(self.knowledge_bases),
+                    "remove [[knowledge_bases]] or use one of those regions",
+                ),
+                (
+                    S3_VECTORS,
+                    "knowledge_bases",
+                    bool(self.knowledge_bases),
+                    "knowledge bases store their vectors in S3 Vectors",
+                ),
             )
             if used and (problem := feature_problem(feature, region, prop=key, hint=hint))
         ]
@@ -236,6 +253,36 @@ class PlatformConfig(_Model):
                     f"[{n}].aliases: {unknown!r} are not model aliases; known: {sorted(known)}"
                 )
             problems += _retrieval_problems(n, tenant, info.data.get("knowledge_bases"))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("knowledge_bases")
+    @classmethod
+    def _knowledge_base_references(
+        cls, value: list[KnowledgeBaseConfig], info: ValidationInfo
+    ) -> list[KnowledgeBaseConfig]:
+        problems = []
+        aliases = [k.alias for k in value]
+        twice = sorted({a for a in aliases if aliases.count(a) > 1})
+        if twice:
+            problems.append(
+                f"{twice!r} used by more than one knowledge base; aliases must be unique"
+            )
+        models = info.data.get("models")
+        model_aliases = dict(models.aliases) if models is not None else {}
+        approved = set(models.approved) if models is not None else set()
+        for n, kb in enumerate(value):
+            for key, name in (
+                ("embedding_model", kb.embedding_model),
+                ("parsing_model", kb.parsing_model),
+            ):
+                if name is None or name in model_aliases or name in approved:
+                    continue
+                problems.append(
+                    f"[{n}].{key}: {name!r} is neither a [models.aliases] name nor an id in "
+                    f"models.approved; known: {sorted(model_aliases)} and {sorted(approved)}"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return value

@@ -129,6 +129,12 @@ NO_CHARGE: Mapping[str, str] = {
     "AWS::Bedrock::ApplicationInferenceProfile": "free (invocations billed as model tokens)",
     "AWS::Bedrock::KnowledgeBase": "no charge at idle (billed on its vector store and tokens)",
     "AWS::Bedrock::DataSource": "free (ingestion billed as embedding tokens)",
+    "AWS::S3Vectors::VectorBucket": "no charge at idle; vectors are billed per GB-month stored, "
+    "per GB written and per query, which the usage profile does not model",
+    "AWS::S3Vectors::Index": "billed through its vector bucket's storage, writes and queries",
+    "AWS::S3Vectors::VectorBucketPolicy": "free",
+    "AWS::Events::EventBus": "no charge at idle; custom events billed per million published, "
+    "which the usage profile does not model",
     "AWS::CloudFormation::Stack": "free (its resources are priced from its template)",
     "AWS::CloudFormation::WaitConditionHandle": "free",
     "AWS::CDK::Metadata": "CDK metadata, not a billed resource",

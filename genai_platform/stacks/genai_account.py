@@ -7,11 +7,13 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from genai_platform.config import EndpointConfig, PlatformConfig, TenantConfig
+from genai_platform.config import EndpointConfig, KnowledgeBaseConfig, PlatformConfig, TenantConfig
 from genai_platform.constructs.cost_guard import CostGuard
 from genai_platform.constructs.guardrail import (
     ContentFilter,
@@ -28,6 +30,12 @@ from genai_platform.constructs.inference_endpoint import (
     InferenceEndpoint,
 )
 from genai_platform.constructs.invocation_logging import InvocationLogging
+from genai_platform.constructs.knowledge_base import (
+    Chunking,
+    KnowledgeBase,
+    KnowledgeBaseIngestion,
+    Parsing,
+)
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
@@ -60,6 +68,10 @@ class GenAiAccountStack(AccountStack):
     ``[logging] enabled = false``), ``cost_guard`` (scales every endpoint to zero and flips
     the gateway's kill switch on an ACTUAL alert of the account budget at
     ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard).
+    ``knowledge_bases`` (alias to :class:`KnowledgeBase` from ``[[knowledge_bases]]``, on
+    S3 Vectors over the data account's documents bucket, for the gateway's
+    ``knowledge_bases`` prop) and ``knowledge_base_ingestion`` (alias to its ingestion on
+    change and scheduled full sync).
     ``version_outputs``: stack outputs by logical id, the guardrail's id and version, each
     inference component's name and model version, and the API's URL (``InferenceApiUrl``), so
     everyone can see which version runs where.
@@ -142,12 +154,34 @@ class GenAiAccountStack(AccountStack):
             )
             if built is not None:
                 self.endpoints[endpoint_config.name] = built
+        self.knowledge_bases: dict[str, KnowledgeBase] = {}
+        self.knowledge_base_ingestion: dict[str, KnowledgeBaseIngestion] = {}
+        for n, kb_config in enumerate(config.knowledge_bases):
+            if catalog is None:
+                break  # the embedding model comes from the catalogue: its problems come first
+            knowledge_base = problems.build(
+                f"knowledge_bases[{n}]",
+                lambda k=kb_config: _knowledge_base(self, config, k, catalog),  # type: ignore[misc]
+                keys=_knowledge_base_keys(n),
+            )
+            if knowledge_base is None:
+                continue
+            self.knowledge_bases[kb_config.alias] = knowledge_base
+            if kb_config.ingest_on_change or kb_config.full_sync_schedule:
+                ingestion = problems.build(
+                    f"knowledge_bases[{n}]",
+                    lambda k=kb_config, kb=knowledge_base: _ingestion(self, config, k, kb),  # type: ignore[misc]
+                    keys=_knowledge_base_keys(n),
+                )
+                if ingestion is not None:
+                    self.knowledge_base_ingestion[kb_config.alias] = ingestion
         self.inference_api: GuardedInferenceApi | None = None
         ready = (
             network is not None
             and guardrail is not None
             and catalog is not None
             and len(self.endpoints) == len(config.endpoints)
+            and len(self.knowledge_bases) == len(config.knowledge_bases)
         )
         if ready and config.api.enabled and config.tenants:
             self.inference_api = problems.build(
@@ -224,6 +258,114 @@ def _endpoint_keys(n: int) -> dict[str, str]:
         "data_capture": f"{prefix}.data_capture_sampling_percentage",
         "endpoint_name": f"{prefix}.name",
     }
+
+
+def _knowledge_base_keys(n: int) -> dict[str, str]:
+    prefix = f"knowledge_bases[{n}]"
+    return {
+        "inclusion_prefixes": f"{prefix}.prefixes",
+        "parsing": f"{prefix}.parsing_model",
+        "alias": f"{prefix}.alias",
+        "knowledge_base_name": f"{prefix}.alias",
+        "role_name": f"{prefix}.alias",
+        "event_bus_name": f"{prefix}.alias",
+        "source_account": "accounts.data",
+        "organization_id": "accounts.organization_id",
+    }
+
+
+def knowledge_base_name(config: PlatformConfig, alias: str) -> str:
+    """``<name>-<alias>``: the knowledge base's name (and the prefix of its queues)."""
+    return f"{config.name}-{alias}"
+
+
+def knowledge_base_role_name(config: PlatformConfig, alias: str) -> str:
+    """``<name>-kb-<alias>-<region>``: the knowledge base's service role, named so that the
+    data account's bucket and key policies can admit exactly it (at most 64 characters: IAM
+    names are account-wide, the region keeps two regional platforms apart)."""
+    return f"{config.name}-kb-{alias}-{config.region}"[:64]
+
+
+def ingestion_event_bus_name(config: PlatformConfig, alias: str) -> str:
+    """``<name>-<alias>-documents``: the bus the data account sends the knowledge base's
+    document changes to."""
+    return f"{config.name}-{alias}-documents"
+
+
+def documents_bucket_name(config: PlatformConfig) -> str:
+    """``<name>-documents-<data account>-<region>``: the data account's documents bucket,
+    named so that the generative-AI account can address it without a lookup (at most 62
+    characters)."""
+    return f"{config.name}-documents-{config.accounts.data}-{config.region}"
+
+
+def _knowledge_base(
+    stack: GenAiAccountStack, config: PlatformConfig, k: KnowledgeBaseConfig, catalog: ModelCatalog
+) -> KnowledgeBase:
+    """One ``[[knowledge_bases]]`` entry over the data account's documents bucket."""
+    bucket = s3.Bucket.from_bucket_attributes(
+        stack,
+        f"Documents-{k.alias}",
+        bucket_name=documents_bucket_name(config),
+        account=config.accounts.data,
+        region=config.region,
+    )
+    c = k.chunking
+    chunking = {
+        "fixed_size": lambda: Chunking.fixed_size(
+            max_tokens=c.max_tokens or 300, overlap_percentage=c.overlap_percentage or 20
+        ),
+        "hierarchical": lambda: Chunking.hierarchical(
+            parent_max_tokens=c.parent_max_tokens or 1500,
+            child_max_tokens=c.child_max_tokens or 300,
+            overlap_tokens=c.overlap_tokens or 60,
+        ),
+        "semantic": lambda: Chunking.semantic(
+            max_tokens=c.max_tokens or 300,
+            buffer_size=c.buffer_size or 0,
+            breakpoint_percentile_threshold=c.breakpoint_percentile_threshold or 95,
+        ),
+        "none": Chunking.none,
+    }[c.strategy]()
+    return KnowledgeBase(
+        stack,
+        f"KnowledgeBase-{k.alias}",
+        model_catalog=catalog,
+        embedding_model=k.embedding_model,
+        documents_bucket=bucket,
+        bucket_owner_account=config.accounts.data,
+        inclusion_prefixes=k.prefixes,
+        dimensions=k.dimensions,
+        distance_metric=k.distance_metric,
+        chunking=chunking,
+        parsing=Parsing.foundation_model(k.parsing_model) if k.parsing_model else None,
+        knowledge_base_name=knowledge_base_name(config, k.alias),
+        role_name=knowledge_base_role_name(config, k.alias),
+        alias=k.alias,
+        encryption_key=stack.key,
+        description=k.description or f"{config.name}: {k.alias} (data account documents)",
+    )
+
+
+def _ingestion(
+    stack: GenAiAccountStack, config: PlatformConfig, k: KnowledgeBaseConfig, kb: KnowledgeBase
+) -> KnowledgeBaseIngestion:
+    """Ingestion on change (unless ``ingest_on_change = false``) and the scheduled full sync."""
+    on_change = k.ingest_on_change
+    return KnowledgeBaseIngestion(
+        stack,
+        f"KnowledgeBaseIngestion-{k.alias}",
+        knowledge_base=kb,
+        source_account=config.accounts.data if on_change else None,
+        event_bus_name=ingestion_event_bus_name(config, k.alias) if on_change else None,
+        organization_id=config.accounts.organization_id,
+        full_sync=k.full_sync_schedule is not None,
+        full_sync_schedule=events.Schedule.expression(k.full_sync_schedule)
+        if k.full_sync_schedule
+        else None,
+        encryption_key=stack.key,
+        log_retention=retention_from_days(365),
+    )
 
 
 def cost_guard_table_name(config: PlatformConfig) -> str:
@@ -438,6 +580,7 @@ def _inference_api(stack: GenAiAccountStack, config: PlatformConfig) -> GuardedI
         "InferenceApi",
         guardrail=stack.guardrail,
         model_catalog=stack.model_catalog,
+        knowledge_bases=stack.knowledge_bases,
         tenants=[
             Tenant(
                 id=t.id,
