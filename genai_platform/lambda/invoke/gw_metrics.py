@@ -10,7 +10,8 @@ are collected per request and written as one EMF document per dimension set at t
 the kill switch's deliberate 503. ``Fallbacks`` is recorded under the model that could not
 serve, ``InputTokens``/``OutputTokens``/``Latency`` (model call, ms) under the one that did.
 
-Cost and retrieval (the names below are the contract dashboards and alarms import):
+Cost and retrieval (the names live in ``platform_metrics``, the contract dashboards and alarms
+import):
 ``CostUSD`` is the request's Bedrock or endpoint cost in US dollars from the package's price
 table, under the same ``Tenant``/``Feature``/``Model`` dimensions. Retrieval metrics
 (``Retrievals``, ``EmptyRetrievals``, ``RetrievalTopScore``, ``ChunksReturned``) carry the
@@ -28,6 +29,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+# The names are the shared contract (``platform_metrics``, in the shared layer): re-exported
+# here so that existing imports keep working.
+from platform_metrics import (
+    BREAKER_OPENS,
+    CHUNKS_RETURNED,
+    COST_USD,
+    EMPTY_RETRIEVALS,
+    ERRORS,
+    FALLBACKS,
+    GROUNDING_INTERVENTIONS,
+    GUARDRAIL_INTERVENTIONS,
+    INPUT_TOKENS,
+    LATENCY,
+    OUTPUT_TOKENS,
+    QUOTA_REJECTIONS,
+    REQUESTS,
+    RETRIEVAL_DIMENSIONS,
+    RETRIEVAL_TOP_SCORE,
+    RETRIEVALS,
+    THROTTLES,
+)
 
 __all__ = [
     "BREAKER_OPENS",
@@ -51,25 +74,6 @@ __all__ = [
     "MetricsRecorder",
     "emit_emf",
 ]
-
-INPUT_TOKENS = "InputTokens"
-OUTPUT_TOKENS = "OutputTokens"
-LATENCY = "Latency"
-GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
-THROTTLES = "Throttles"
-QUOTA_REJECTIONS = "QuotaRejections"
-BREAKER_OPENS = "BreakerOpens"
-FALLBACKS = "Fallbacks"
-REQUESTS = "Requests"
-ERRORS = "Errors"
-COST_USD = "CostUSD"
-GROUNDING_INTERVENTIONS = "GroundingInterventions"
-RETRIEVALS = "Retrievals"
-EMPTY_RETRIEVALS = "EmptyRetrievals"
-RETRIEVAL_TOP_SCORE = "RetrievalTopScore"
-CHUNKS_RETURNED = "ChunksReturned"
-#: the dimension set of the retrieval metrics (the ``KnowledgeBase`` value is its alias)
-RETRIEVAL_DIMENSIONS = ("Tenant", "KnowledgeBase")
 
 _UNITS = {LATENCY: MetricUnit.Milliseconds}
 
