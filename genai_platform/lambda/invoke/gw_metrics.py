@@ -19,6 +19,9 @@ dimensions ``Tenant`` and ``KnowledgeBase`` (the knowledge base's alias);
 ``GroundingInterventions`` counts answers the guardrail's contextual grounding check blocked,
 under ``Tenant``/``Feature``/``Model``.
 
+``Latency`` is written a second time under ``Model`` alone, so that a per-model percentile
+covers every tenant and feature (percentiles of separate series cannot be combined).
+
 Powertools' default ``service`` dimension is switched off so the dimension set is exactly the
 documented one that dashboards and alarms query.
 """
@@ -43,6 +46,7 @@ from platform_metrics import (
     GUARDRAIL_INTERVENTIONS,
     INPUT_TOKENS,
     LATENCY,
+    MODEL_LATENCY_DIMENSIONS,
     OUTPUT_TOKENS,
     QUOTA_REJECTIONS,
     REQUESTS,
@@ -112,12 +116,24 @@ class MetricsRecorder:
 
 
 def emit_emf(recorder: MetricsRecorder, namespace: str) -> None:
-    """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them)."""
+    """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them),
+    then one per model with its ``Latency`` points under ``Model`` alone."""
+    by_model: dict[str, list[float]] = defaultdict(list)
     for dimensions, values in recorder.points.items():
+        by_model[dimensions.model].extend(values.get(LATENCY, []))
         metrics = EphemeralMetrics(namespace=namespace, service="")
         for key, value in dimensions.as_dict().items():
             metrics.add_dimension(name=key, value=value)
         for name, points in values.items():
             for point in points:
                 metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
+        metrics.flush_metrics()
+    for model, points in by_model.items():
+        if not points:
+            continue
+        metrics = EphemeralMetrics(namespace=namespace, service="")
+        (name,) = MODEL_LATENCY_DIMENSIONS
+        metrics.add_dimension(name=name, value=model)
+        for point in points:
+            metrics.add_metric(name=LATENCY, unit=MetricUnit.Milliseconds, value=point)
         metrics.flush_metrics()

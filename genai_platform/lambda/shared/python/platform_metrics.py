@@ -31,6 +31,7 @@ __all__ = [
     "INPUT_TOKENS",
     "LATENCY",
     "METRICS_NAMESPACE",
+    "MODEL_LATENCY_DIMENSIONS",
     "OUTPUT_TOKENS",
     "QUOTA_REJECTIONS",
     "RATINGS",
@@ -65,6 +66,9 @@ COST_USD = "CostUSD"
 #: answers the guardrail's contextual grounding check blocked
 GROUNDING_INTERVENTIONS = "GroundingInterventions"
 GATEWAY_DIMENSIONS = ("Tenant", "Feature", "Model")
+#: ``Latency`` is also written under ``Model`` alone: percentiles do not add up across series,
+#: so a per-model p99 (and the latency objective's percentile rank) needs one series per model
+MODEL_LATENCY_DIMENSIONS = ("Model",)
 GATEWAY_METRICS = (
     INPUT_TOKENS,
     OUTPUT_TOKENS,
