@@ -562,8 +562,11 @@ def test_new_feedback_emits_feedback_metric_by_tenant_model_and_rating(
     # GIVEN a new thumbs-down on a response the "fast" alias served
     # WHEN it is stored
     invoke({"response_id": issue_response_id(model="fast"), "rating": "down"})
-    # THEN one EMF data point Feedback=1 with exactly the dimensions Tenant, Model and Rating
-    (document,) = emf_documents(capsys.readouterr().out)
+    # THEN one EMF data point Feedback=1 with exactly the dimensions Tenant, Model and Rating,
+    # and one under Rating alone
+    document, by_rating = emf_documents(capsys.readouterr().out)
+    assert by_rating["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Rating"]]
+    assert (by_rating["Rating"], by_rating["Feedback"]) == ("down", [1.0])
     (directive,) = document["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == platform_metrics.METRICS_NAMESPACE
     assert directive["Dimensions"] == [list(platform_metrics.FEEDBACK_DIMENSIONS)]
@@ -592,7 +595,7 @@ def test_feedback_on_an_id_without_model_counts_under_unknown(
     response = invoke({"response_id": f"r1.{nonce}.{issued}.{signature}", "rating": "up"})
     # THEN it is stored and counted under Model=unknown
     assert response["statusCode"] == 201
-    (document,) = emf_documents(capsys.readouterr().out)
+    document, _ = emf_documents(capsys.readouterr().out)
     assert document["Model"] == gw_common.UNKNOWN_RESPONSE_MODEL
 
 
@@ -624,8 +627,8 @@ def test_metric_namespace_follows_powertools_setting(
         lambda_context,
     )
     # THEN the metric is in that namespace
-    (document,) = emf_documents(capsys.readouterr().out)
-    assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamPlatform"
+    documents = emf_documents(capsys.readouterr().out)
+    assert {d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in documents} == {"TeamPlatform"}
 
 
 def test_comment_is_stored_but_never_logged(invoke: Invoke, logs: io.StringIO) -> None:

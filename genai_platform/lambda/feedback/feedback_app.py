@@ -15,7 +15,8 @@
 5. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
    ``Tenant``, ``Model`` (the alias that served the response, carried in its signed id) and
    ``Rating`` (``platform_metrics``; Powertools' ``service`` dimension is switched off, so
-   dashboards query exactly those three).
+   dashboards query exactly those three), and again under ``Rating`` alone (the down-rate
+   alarm).
 
 Comments may carry personal data: they are stored (so product teams can read them in the
 table, which is KMS-encrypted and expires items) but never logged or traced; logs carry the
@@ -48,7 +49,7 @@ from gw_common import (
     response_ids_from_environment,
     scrub_text,
 )
-from platform_metrics import FEEDBACK
+from platform_metrics import FEEDBACK, RATING_DIMENSIONS
 
 __all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler", "response_ids"]
 
@@ -267,10 +268,16 @@ def handle(
 
 
 def _record_feedback(tenant: str, model: str, rating: str) -> None:
-    """One ``Feedback`` data point (``Tenant``, ``Model``, ``Rating``), as EMF to stdout now."""
+    """One ``Feedback`` data point (``Tenant``, ``Model``, ``Rating``; then ``Rating``), as EMF
+    to stdout now."""
     metrics.add_dimension(name="Tenant", value=tenant)
     metrics.add_dimension(name="Model", value=model)
     metrics.add_dimension(name="Rating", value=rating)
+    metrics.add_metric(name=FEEDBACK_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+    # the same point under Rating alone: the platform's down-rate alarm names that series
+    (rating_dimension,) = RATING_DIMENSIONS
+    metrics.add_dimension(name=rating_dimension, value=rating)
     metrics.add_metric(name=FEEDBACK_METRIC, unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
 

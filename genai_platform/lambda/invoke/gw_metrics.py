@@ -19,8 +19,9 @@ dimensions ``Tenant`` and ``KnowledgeBase`` (the knowledge base's alias);
 ``GroundingInterventions`` counts answers the guardrail's contextual grounding check blocked,
 under ``Tenant``/``Feature``/``Model``.
 
-``Latency`` is written a second time under ``Model`` alone, so that a per-model percentile
-covers every tenant and feature (percentiles of separate series cannot be combined).
+Every data point is written a second time under ``Model`` alone, so that a per-model
+percentile covers every tenant and feature (percentiles of separate series cannot be
+combined) and alarms can name one series per model.
 
 Powertools' default ``service`` dimension is switched off so the dimension set is exactly the
 documented one that dashboards and alarms query.
@@ -46,7 +47,7 @@ from platform_metrics import (
     GUARDRAIL_INTERVENTIONS,
     INPUT_TOKENS,
     LATENCY,
-    MODEL_LATENCY_DIMENSIONS,
+    MODEL_DIMENSIONS,
     OUTPUT_TOKENS,
     QUOTA_REJECTIONS,
     REQUESTS,
@@ -117,23 +118,22 @@ class MetricsRecorder:
 
 def emit_emf(recorder: MetricsRecorder, namespace: str) -> None:
     """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them),
-    then one per model with its ``Latency`` points under ``Model`` alone."""
-    by_model: dict[str, list[float]] = defaultdict(list)
+    then one per model with the same points under ``Model`` alone."""
+    by_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for dimensions, values in recorder.points.items():
-        by_model[dimensions.model].extend(values.get(LATENCY, []))
-        metrics = EphemeralMetrics(namespace=namespace, service="")
-        for key, value in dimensions.as_dict().items():
-            metrics.add_dimension(name=key, value=value)
+        _flush(namespace, dimensions.as_dict(), values)
         for name, points in values.items():
-            for point in points:
-                metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
-        metrics.flush_metrics()
-    for model, points in by_model.items():
-        if not points:
-            continue
-        metrics = EphemeralMetrics(namespace=namespace, service="")
-        (name,) = MODEL_LATENCY_DIMENSIONS
-        metrics.add_dimension(name=name, value=model)
+            by_model[dimensions.model][name].extend(points)
+    (model_dimension,) = MODEL_DIMENSIONS
+    for model, values in by_model.items():
+        _flush(namespace, {model_dimension: model}, values)
+
+
+def _flush(namespace: str, dimensions: dict[str, str], values: dict[str, list[float]]) -> None:
+    metrics = EphemeralMetrics(namespace=namespace, service="")
+    for key, value in dimensions.items():
+        metrics.add_dimension(name=key, value=value)
+    for name, points in values.items():
         for point in points:
-            metrics.add_metric(name=LATENCY, unit=MetricUnit.Milliseconds, value=point)
-        metrics.flush_metrics()
+            metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
+    metrics.flush_metrics()

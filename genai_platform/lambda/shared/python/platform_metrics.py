@@ -31,10 +31,11 @@ __all__ = [
     "INPUT_TOKENS",
     "LATENCY",
     "METRICS_NAMESPACE",
-    "MODEL_LATENCY_DIMENSIONS",
+    "MODEL_DIMENSIONS",
     "OUTPUT_TOKENS",
     "QUOTA_REJECTIONS",
     "RATINGS",
+    "RATING_DIMENSIONS",
     "REQUESTS",
     "RETRIEVALS",
     "RETRIEVAL_DIMENSIONS",
@@ -66,9 +67,10 @@ COST_USD = "CostUSD"
 #: answers the guardrail's contextual grounding check blocked
 GROUNDING_INTERVENTIONS = "GroundingInterventions"
 GATEWAY_DIMENSIONS = ("Tenant", "Feature", "Model")
-#: ``Latency`` is also written under ``Model`` alone: percentiles do not add up across series,
-#: so a per-model p99 (and the latency objective's percentile rank) needs one series per model
-MODEL_LATENCY_DIMENSIONS = ("Model",)
+#: every gateway metric is also written under ``Model`` alone: percentiles do not add up across
+#: series, so a per-model p99 (and the latency objective's percentile rank) needs one series
+#: per model, and alarms cannot search (they name each metric)
+MODEL_DIMENSIONS = ("Model",)
 GATEWAY_METRICS = (
     INPUT_TOKENS,
     OUTPUT_TOKENS,
@@ -99,4 +101,6 @@ FEEDBACK = "Feedback"
 #: ``Model`` is the alias that served the rated response (``unknown`` for ids issued before
 #: response ids carried it)
 FEEDBACK_DIMENSIONS = ("Tenant", "Model", "Rating")
+#: the feedback metric is also written under ``Rating`` alone (the platform's down-rate alarm)
+RATING_DIMENSIONS = ("Rating",)
 RATINGS = ("up", "down")
