@@ -20,6 +20,7 @@ from genai_platform.config._base import (
     REQUIRED_COST_ALLOCATION_TAGS,
     ConfigError,
 )
+from genai_platform.config.monitoring import MonitoringConfig
 from genai_platform.config.platform import (
     PlatformConfig,
     default_config_text,
@@ -57,6 +58,7 @@ __all__ = [
     "GuardrailConfig",
     "LoggingConfig",
     "ModelsConfig",
+    "MonitoringConfig",
     "NetworkConfig",
     "PlatformConfig",
     "TenantConfig",

@@ -29,6 +29,7 @@ from genai_platform.constructs.inference_endpoint import (
 )
 from genai_platform.constructs.invocation_logging import InvocationLogging
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
+from genai_platform.constructs.monitoring import PlatformMonitoring
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
 from genai_platform.constructs.rollout import rollback_alarm
@@ -56,7 +57,8 @@ class GenAiAccountStack(AccountStack):
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
     ``[logging] enabled = false``), ``cost_guard`` (scales every endpoint to zero and flips
     the gateway's kill switch on an ACTUAL alert of the account budget at
-    ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard).
+    ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard),
+    ``monitoring`` (dashboard, alarms and chat objectives from ``[monitoring]``; None when off).
     ``version_outputs``: stack outputs by logical id, the guardrail's id and version, each
     inference component's name and model version, and the API's URL (``InferenceApiUrl``), so
     everyone can see which version runs where.
@@ -180,6 +182,11 @@ class GenAiAccountStack(AccountStack):
                 ),
                 keys=_LOGGING_KEYS,
             )
+        self.monitoring: PlatformMonitoring | None = None
+        if config.monitoring.enabled and guardrail is not None and catalog is not None:
+            self.monitoring = problems.build(
+                "monitoring", lambda: _monitoring(self, config), keys=_MONITORING_KEYS
+            )
         problems.raise_if_any()
         self.version_outputs = add_version_outputs(
             self,
@@ -206,6 +213,7 @@ _API_KEYS = {
     "organization_id": "accounts.organization_id",
 }
 _COST_GUARD_KEYS = {"record_table_name": "name"}
+_MONITORING_KEYS = {"dashboard_name": "name"}
 _LOGGING_KEYS = {
     "retention": "logging.retention_days",
     "log_retention": "logging.log_retention_days",
@@ -245,6 +253,39 @@ def _cost_guard(stack: GenAiAccountStack, config: PlatformConfig) -> CostGuard:
         trigger_threshold_percent=config.cost_guard.trigger_threshold_percent,
         record_table_name=cost_guard_table_name(config),
         encryption_key=stack.key,
+    )
+
+
+def _monitoring(stack: GenAiAccountStack, config: PlatformConfig) -> PlatformMonitoring:
+    """The dashboard, alarms and chat objectives from ``[monitoring]``, alerting the
+    ``[budgets.genai]`` addresses unless ``alert_emails`` is set; the alert topic is encrypted
+    with the platform key."""
+    m = config.monitoring
+    return PlatformMonitoring(
+        stack,
+        "Monitoring",
+        inference_api=stack.inference_api,
+        model_catalog=stack.model_catalog,
+        guardrail=stack.guardrail,
+        endpoints=stack.endpoints,
+        encryption_key=stack.key,
+        alert_emails=m.alert_emails
+        if m.alert_emails is not None
+        else config.budgets.genai.alert_emails,
+        dashboard_name=f"{config.name}-platform",
+        availability_objective_percent=m.availability_objective_percent,
+        latency_objective_percent=m.latency_objective_percent,
+        latency_target_ms=m.latency_target_ms,
+        latency_targets_ms=m.latency_targets_ms,
+        server_error_rate_percent=m.server_error_rate_percent,
+        breaker_opens_threshold=m.breaker_opens_threshold,
+        fallbacks_threshold=m.fallbacks_threshold,
+        guardrail_intervention_band_width=m.guardrail_intervention_band_width,
+        feedback_down_rate_percent=m.feedback_down_rate_percent,
+        feedback_min_ratings=m.feedback_min_ratings,
+        wake_up_failures_threshold=m.wake_up_failures_threshold,
+        ingestion_failures_threshold=m.ingestion_failures_threshold,
+        lambda_throttles_threshold=m.lambda_throttles_threshold,
     )
 
 
