@@ -91,7 +91,8 @@ def _render(value: Any) -> str:
 
 
 def _unhashed(logical_id: str) -> str:
-    return re.sub(r"[0-9A-F]{8}$", "", logical_id)
+    # CDK's path hash (8 hex digits), and a content hash after it (guardrail versions)
+    return re.sub(r"[0-9A-F]{8}[0-9a-f]*$", "", logical_id)
 
 
 def _dashboard(template: dict[str, Any]) -> dict[str, Any]:

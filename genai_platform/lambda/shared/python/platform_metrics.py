@@ -86,7 +86,7 @@ GATEWAY_METRICS = (
     GROUNDING_INTERVENTIONS,
 )
 
-# ------------------------------------------------------------------ retrieval (Tenant/KnowledgeBase)
+# ---------------------------------------------------------- retrieval (Tenant/KnowledgeBase)
 RETRIEVALS = "Retrievals"
 EMPTY_RETRIEVALS = "EmptyRetrievals"
 RETRIEVAL_TOP_SCORE = "RetrievalTopScore"
