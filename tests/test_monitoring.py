@@ -658,3 +658,49 @@ def test_config_accepts_targets_for_bedrock_and_self_hosted_aliases() -> None:
     config = parse_config(_config(latency_targets_ms={"fast": 3000, "llama": 8000}))
     assert config.monitoring.latency_targets_ms == {"fast": 3000, "llama": 8000}
     assert config.monitoring.enabled is True
+
+
+# ------------------------------------------------------------------------ knowledge bases
+
+
+@pytest.fixture(scope="module")
+def with_kb() -> dict[str, Any]:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account="222222222222", region="us-east-1"))
+    PlatformMonitoring(stack, "Monitoring", knowledge_bases=["handbook", "policies"])
+    template: dict[str, Any] = app.synth().get_stack_by_name("Test").template
+    return template
+
+
+def test_ingestion_alarm_sums_failed_jobs_and_documents_per_knowledge_base(
+    with_kb: dict[str, Any],
+) -> None:
+    alarm = _alarm_named(with_kb, "Test-platform-IngestionFailures")
+    stats = [m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m]
+    pairs = {(s["Metric"]["MetricName"], s["Metric"]["Dimensions"][0]["Value"]) for s in stats}
+    assert pairs == {
+        (name, kb)
+        for name in INGESTION_METRICS[1:]  # jobs failed, documents failed
+        for kb in ("handbook", "policies")
+    }
+    assert {s["Metric"]["Dimensions"][0]["Name"] for s in stats} == {"KnowledgeBase"}
+    assert (alarm["Threshold"], alarm["EvaluationPeriods"]) == (1, 1)
+    assert "docs/runbooks.md#ingestion-failures" in alarm["AlarmDescription"]
+
+
+def test_knowledge_bases_alone_draw_the_retrieval_section(with_kb: dict[str, Any]) -> None:
+    headers = [
+        w["properties"]["markdown"]
+        for w in _dashboard(with_kb)["widgets"]
+        if w["type"] == "text" and w["properties"]["markdown"].startswith("# ")
+    ]
+    assert headers == ["# Retrieval"]
+
+
+def _alarm_named(template: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [
+        r["Properties"]
+        for r in _resources(template, "AWS::CloudWatch::Alarm").values()
+        if r["Properties"].get("AlarmName") == name
+    ]
+    return found
