@@ -212,7 +212,6 @@ def _strings(value: Any) -> list[str]:
 
 def _local_flows(stacks: Iterable[_Stack]) -> Iterator[_Flow]:
     for stack in stacks:
-        nodes = stack.nodes
 
         def flow(source: str, target: str, label: str, s: _Stack = stack) -> _Flow | None:
             if source in s.nodes and target in s.nodes:
@@ -246,7 +245,6 @@ def _local_flows(stacks: Iterable[_Stack]) -> Iterator[_Flow]:
                     for ref in _refs(target.get("Arn"))
                 ]
             yield from (f for f in found if f is not None and f.source != f.target)
-        del nodes
 
 
 def _cross_account_flows(stacks: list[_Stack]) -> Iterator[_Flow]:

@@ -41,7 +41,8 @@ class PlatformMonitoring(Construct):
     availability and per-model latency objectives for ``POST /v1/chat`` with multi-window
     burn-rate alarms (:mod:`.slo`). Every alarm notifies :attr:`alarm_topic` and names its
     runbook section in ``docs/runbooks.md``. The platform's metric names come from the
-    handlers' own constants (:mod:`.contract`).
+    handlers' own constants (:mod:`.contract`). With no source at all, only the alert topic
+    and an empty dashboard are built.
     """
 
     def __init__(
@@ -76,11 +77,12 @@ class PlatformMonitoring(Construct):
         Args:
             inference_api: The guarded inference API. Default: no gateway, quality, edge or
                 chat-objective sections and alarms.
-            model_catalog: The approved models: Bedrock panels per model id. Default: none.
+            model_catalog: The approved models: Bedrock panels per model id. Default: no
+                Bedrock model panels.
             guardrail: The platform guardrail: interventions by policy type and the
-                intervention-rate anomaly alarm. Default: none.
+                intervention-rate anomaly alarm. Default: no guardrail panels or alarm.
             endpoints: Self-hosted endpoints by name: a panel each and the wake-up alarm.
-                Default: none.
+                Default: no endpoint section or wake-up alarm.
             knowledge_bases: Knowledge base aliases (the ``KnowledgeBase`` dimension) the
                 ingestion alarm watches. Default: none (retrieval panels still search every
                 knowledge base; no ingestion alarm).
@@ -88,7 +90,8 @@ class PlatformMonitoring(Construct):
                 with ``encryption_key``, TLS-only, that CloudWatch may publish to.
             encryption_key: Key of the created topic. Default: a rotating key is created
                 (only when no ``alarm_topic`` is given).
-            alert_emails: Addresses subscribed to the alert topic. Default: none.
+            alert_emails: Addresses subscribed to the alert topic. Default: no subscription
+                (subscribe to :attr:`alarm_topic` yourself).
             dashboard_name: The dashboard's name. Default: ``<stack name>-platform``.
             availability_objective_percent: Share of ``POST /v1/chat`` requests not answered
                 5xx over 28 days, above 0 and below 100. Default: 99.9.

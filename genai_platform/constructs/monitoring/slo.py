@@ -31,6 +31,7 @@ are in alarm. The window alarms themselves have no action (the composite notifie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -181,7 +182,7 @@ def _slo(
     key: str,
     what: str,
     objective_percent: float,
-    bad_ratio: object,
+    bad_ratio: Callable[[cdk.Duration], cloudwatch.IMetric],
     topic: sns.ITopic,
     prefix: str,
 ) -> Slo:
@@ -202,7 +203,7 @@ def _slo(
                     f"{rate:g}x the budget of a {objective_percent:g} % objective (one window "
                     "of a burn-rate pair; the SLO's composite alarm notifies)."
                 ),
-                metric=bad_ratio(duration),  # type: ignore[operator]
+                metric=bad_ratio(duration),
                 threshold=rate * budget,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 evaluation_periods=1,
