@@ -36,6 +36,10 @@ undoes an engagement of the cost guard, or of one tenant's budget (see
 documents under ``DIR`` (see :mod:`genai_platform.retrieval_docs`): one line per problem,
 ``<file>: <field>: <what is wrong>``; exit 0 when every document is clean, 1 when any has a
 problem, 2 when ``DIR`` is not a folder.
+
+``genai-platform diagram [--config PATH | --assembly DIR] [--readme FILE]`` prints the
+synthesized platform as a Mermaid diagram (see :mod:`genai_platform.diagram`); with
+``--readme`` it rewrites the copy between the file's diagram markers instead.
 """
 
 from __future__ import annotations
@@ -188,7 +192,69 @@ def _parser() -> argparse.ArgumentParser:
     _cost_parser(commands)
     _add_guard_parser(commands)
     _add_docs_parser(commands)
+    _diagram_parser(commands)
     return parser
+
+
+def _diagram_parser(commands: Any) -> None:
+    diagram = commands.add_parser(
+        "diagram",
+        help="draw the synthesized platform as a Mermaid diagram",
+        description=(
+            "Synthesize the reference app (or read --assembly) and print its accounts, stacks, "
+            "main resources and the flows between them as a Mermaid flowchart. Exit 0, or 2 "
+            "for bad usage, a bad config or an assembly that cannot be read."
+        ),
+    )
+    source = diagram.add_mutually_exclusive_group()
+    source.add_argument(
+        "--config", type=Path, default=None, help="platform config TOML (default: embedded)"
+    )
+    source.add_argument(
+        "--assembly", type=Path, default=None, metavar="DIR", help="a synthesized cdk.out"
+    )
+    diagram.add_argument(
+        "--out", type=Path, default=Path("cdk.out"), help="assembly directory (default cdk.out)"
+    )
+    diagram.add_argument(
+        "--readme",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the diagram between FILE's diagram markers instead of printing it",
+    )
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from genai_platform.diagram import diagram_from_assembly, readme_with_diagram
+
+    try:
+        if args.assembly is not None:
+            if not (args.assembly / "manifest.json").is_file():
+                raise ValueError(f"--assembly {args.assembly}: no manifest.json there")
+            assembly = args.assembly
+        else:
+            config = load_config(args.config)
+            _use_bundled_node()
+            node = _check_node()
+            if node is not None:
+                raise ValueError(node)
+            from genai_platform.reference_app import build_reference_app
+
+            print("genai-platform diagram: synthesizing the reference app", file=sys.stderr)
+            app = build_reference_app(config, outdir=str(args.out), nag=False)
+            assembly = Path(app.synth().directory)
+        text = diagram_from_assembly(assembly)
+        if args.readme is not None:
+            readme = args.readme.read_text("utf-8")
+            args.readme.write_text(readme_with_diagram(readme, text), "utf-8")
+            print(f"genai-platform diagram: updated {args.readme}", file=sys.stderr)
+        else:
+            print(text, end="")
+    except (ValueError, OSError) as exc:
+        print(f"genai-platform diagram: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
 
 
 def _cost_parser(commands: Any) -> None:
@@ -696,6 +762,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guard_release(args)
     if args.command == "docs":
         return _docs_validate(args)
+    if args.command == "diagram":
+        return _diagram(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -35,7 +35,7 @@ def test_every_construct_error_is_reported_under_its_toml_key() -> None:
         for p in problems
     )
     assert any(
-        p.startswith("endpoints[1].schedules['WeekdayNoon']: time_zone 'Mars/Olympus'")
+        p.startswith("endpoints[1].schedules['WeekdayLateMorning']: time_zone 'Mars/Olympus'")
         for p in problems
     )
     assert any(p.startswith("guardrail.content_filters") and "'GORE'" in p for p in problems)

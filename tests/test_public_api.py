@@ -36,6 +36,7 @@ PUBLIC_MODULES = (
     "genai_platform.constructs.inference_endpoint",
     "genai_platform.constructs.invocation_logging",
     "genai_platform.constructs.model_catalog",
+    "genai_platform.constructs.monitoring",
     "genai_platform.constructs.private_network",
     "genai_platform.constructs.knowledge_base",
     "genai_platform.constructs.knowledge_base.metrics",

@@ -22,6 +22,7 @@ from genai_platform.config._base import (
     ConfigError,
 )
 from genai_platform.config.identity import IdentityConfig
+from genai_platform.config.monitoring import MonitoringConfig
 from genai_platform.config.platform import (
     PlatformConfig,
     default_config_text,
@@ -63,6 +64,7 @@ __all__ = [
     "KnowledgeBaseConfig",
     "LoggingConfig",
     "ModelsConfig",
+    "MonitoringConfig",
     "NetworkConfig",
     "PlatformConfig",
     "TenantConfig",

@@ -23,6 +23,7 @@ from genai_platform.config._base import (
     _Model,
     known_regions,
 )
+from genai_platform.config.monitoring import MonitoringConfig
 from genai_platform.config.retrieval import KnowledgeBaseConfig
 from genai_platform.config.sections import (
     AccountsConfig,
@@ -80,6 +81,8 @@ class PlatformConfig(_Model):
     endpoints: list[EndpointConfig] = Field(default_factory=list)
     """Self-hosted model endpoints in the generative-AI account (default none)."""
     api: ApiConfig = Field(default_factory=ApiConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    """Dashboard, alarms and chat objectives of the generative-AI account (default: on)."""
     cost: CostConfig = Field(default_factory=CostConfig)
     """Monthly cost ceilings (default: none enforced)."""
     knowledge_bases: list[KnowledgeBaseConfig] = Field(default_factory=list)
@@ -203,6 +206,21 @@ class PlatformConfig(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @field_validator("monitoring")
+    @classmethod
+    def _monitored_aliases(cls, value: MonitoringConfig, info: ValidationInfo) -> MonitoringConfig:
+        models = info.data.get("models")
+        api = info.data.get("api")
+        served = set(models.aliases) if models is not None else set()
+        served |= set(api.self_hosted) if api is not None else set()
+        unknown = sorted(set(value.latency_targets_ms) - served)
+        if unknown:
+            raise ValueError(
+                f"latency_targets_ms: {unknown!r} are not model aliases; allowed: "
+                f"{sorted(served)!r} ([models.aliases] and [api.self_hosted])"
+            )
+        return value
 
     @field_validator("api")
     @classmethod

@@ -37,6 +37,7 @@ from genai_platform.constructs.knowledge_base import (
     Parsing,
 )
 from genai_platform.constructs.model_catalog import ModelCatalog, ModelSpec
+from genai_platform.constructs.monitoring import PlatformMonitoring
 from genai_platform.constructs.private_network import PrivateNetwork
 from genai_platform.constructs.retention import retention_from_days
 from genai_platform.constructs.rollout import rollback_alarm
@@ -67,11 +68,12 @@ class GenAiAccountStack(AccountStack):
     invocation logging to KMS-encrypted S3 and CloudWatch Logs with PII masking; None when
     ``[logging] enabled = false``), ``cost_guard`` (scales every endpoint to zero and flips
     the gateway's kill switch on an ACTUAL alert of the account budget at
-    ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard).
+    ``[cost_guard] trigger_threshold_percent``; None when off or with nothing to guard),
     ``knowledge_bases`` (alias to :class:`KnowledgeBase` from ``[[knowledge_bases]]``, on
     S3 Vectors over the data account's documents bucket, for the gateway's
-    ``knowledge_bases`` prop) and ``knowledge_base_ingestion`` (alias to its ingestion on
-    change and scheduled full sync).
+    ``knowledge_bases`` prop), ``knowledge_base_ingestion`` (alias to its ingestion on
+    change and scheduled full sync) and ``monitoring`` (dashboard, alarms and chat objectives
+    from ``[monitoring]``; None when off).
     ``version_outputs``: stack outputs by logical id, the guardrail's id and version, each
     inference component's name and model version, and the API's URL (``InferenceApiUrl``), so
     everyone can see which version runs where.
@@ -217,6 +219,11 @@ class GenAiAccountStack(AccountStack):
                 ),
                 keys=_LOGGING_KEYS,
             )
+        self.monitoring: PlatformMonitoring | None = None
+        if config.monitoring.enabled and guardrail is not None and catalog is not None:
+            self.monitoring = problems.build(
+                "monitoring", lambda: _monitoring(self, config), keys=_MONITORING_KEYS
+            )
         problems.raise_if_any()
         self.version_outputs = add_version_outputs(
             self,
@@ -243,6 +250,7 @@ _API_KEYS = {
     "organization_id": "accounts.organization_id",
 }
 _COST_GUARD_KEYS = {"record_table_name": "name"}
+_MONITORING_KEYS = {"dashboard_name": "name"}
 _LOGGING_KEYS = {
     "retention": "logging.retention_days",
     "log_retention": "logging.log_retention_days",
@@ -406,6 +414,40 @@ def _cost_guard(stack: GenAiAccountStack, config: PlatformConfig) -> CostGuard:
         encryption_key=stack.key,
         tenant_budgets=tenant_budgets.budget_names if tenant_budgets else None,
         tenant_switch_table=api.quota_table if tenant_budgets and api else None,
+    )
+
+
+def _monitoring(stack: GenAiAccountStack, config: PlatformConfig) -> PlatformMonitoring:
+    """The dashboard, alarms and chat objectives from ``[monitoring]``, alerting the
+    ``[budgets.genai]`` addresses unless ``alert_emails`` is set; the alert topic is encrypted
+    with the platform key."""
+    m = config.monitoring
+    return PlatformMonitoring(
+        stack,
+        "Monitoring",
+        inference_api=stack.inference_api,
+        model_catalog=stack.model_catalog,
+        guardrail=stack.guardrail,
+        endpoints=stack.endpoints,
+        knowledge_bases=list(stack.knowledge_bases),
+        encryption_key=stack.key,
+        alert_emails=m.alert_emails
+        if m.alert_emails is not None
+        else config.budgets.genai.alert_emails,
+        dashboard_name=f"{config.name}-platform",
+        availability_objective_percent=m.availability_objective_percent,
+        latency_objective_percent=m.latency_objective_percent,
+        latency_target_ms=m.latency_target_ms,
+        latency_targets_ms=m.latency_targets_ms,
+        server_error_rate_percent=m.server_error_rate_percent,
+        breaker_opens_threshold=m.breaker_opens_threshold,
+        fallbacks_threshold=m.fallbacks_threshold,
+        guardrail_intervention_band_width=m.guardrail_intervention_band_width,
+        feedback_down_rate_percent=m.feedback_down_rate_percent,
+        feedback_min_ratings=m.feedback_min_ratings,
+        wake_up_failures_threshold=m.wake_up_failures_threshold,
+        ingestion_failures_threshold=m.ingestion_failures_threshold,
+        lambda_throttles_threshold=m.lambda_throttles_threshold,
     )
 
 

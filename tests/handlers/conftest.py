@@ -45,14 +45,17 @@ RESPONSE_ID_TEST_KEY = "7e" * 32
 """The test-only response-id key (``RESPONSE_ID_TEST_KEY``) both functions use in tests."""
 
 
-def issue_response_id(principal_key: str = TENANT_A_KEY, issued_at: float | None = None) -> str:
-    """A response id as the invoke function issues it to ``principal_key`` (test key)."""
+def issue_response_id(
+    principal_key: str = TENANT_A_KEY, issued_at: float | None = None, model: str = "chat"
+) -> str:
+    """A response id as the invoke function issues it to ``principal_key`` for a response
+    served by ``model`` (test key)."""
     import time
 
     import gw_common
 
     ids = gw_common.ResponseIds(bytes.fromhex(RESPONSE_ID_TEST_KEY))
-    return ids.issue(principal_key, time.time() if issued_at is None else issued_at)
+    return ids.issue(principal_key, time.time() if issued_at is None else issued_at, model)
 
 
 EXAMPLE_CONFIG: dict[str, Any] = {

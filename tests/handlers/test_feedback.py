@@ -6,6 +6,7 @@ AWS is moto (DynamoDB); DynamoDB failures come from an injected fake client.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import io
 import json
@@ -16,6 +17,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import gw_common
+import platform_metrics
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
@@ -283,17 +286,32 @@ def _flip_last(rid: str) -> str:
 
 
 def _later(rid: str) -> str:
-    version, nonce, issued, signature = rid.split(".")
-    return f"{version}.{nonce}.{int(issued) + 1}.{signature}"
+    parts = rid.split(".")
+    parts[2] = str(int(parts[2]) + 1)
+    return ".".join(parts)
 
 
 def _other_nonce(rid: str) -> str:
-    version, _, issued, signature = rid.split(".")
-    return f"{version}.{'A' * 22}.{issued}.{signature}"
+    parts = rid.split(".")
+    parts[1] = "A" * 22
+    return ".".join(parts)
+
+
+def _other_model(rid: str) -> str:
+    # another alias than the one that served, to count the rating under a different model
+    parts = rid.split(".")
+    parts[3] = base64.urlsafe_b64encode(b"fast").rstrip(b"=").decode()
+    return ".".join(parts)
+
+
+def _without_model(rid: str) -> str:
+    # the r1 shape, dropping the signed model segment
+    parts = rid.split(".")
+    return ".".join(["r1", parts[1], parts[2], parts[4]])
 
 
 def _swapped_case(rid: str) -> str:
-    return "r1" + rid[2:].swapcase()
+    return rid[:3] + rid[3:].swapcase()
 
 
 def _spliced(rid: str) -> str:
@@ -301,7 +319,9 @@ def _spliced(rid: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "forge", [_flip_last, _later, _other_nonce, _swapped_case, _spliced], ids=lambda f: f.__name__
+    "forge",
+    [_flip_last, _later, _other_nonce, _other_model, _without_model, _swapped_case, _spliced],
+    ids=lambda f: f.__name__,
 )
 def test_forged_or_altered_response_id_is_404(
     invoke: Invoke, table: Any, forge: Callable[[str], str]
@@ -326,7 +346,7 @@ def test_response_id_signed_with_another_key_is_404(invoke: Invoke, table: Any) 
     import gw_common
 
     # GIVEN a well-formed id signed with a key that is not the platform's
-    other = gw_common.ResponseIds(b"\x01" * 32).issue(TENANT_A_KEY, time.time())
+    other = gw_common.ResponseIds(b"\x01" * 32).issue(TENANT_A_KEY, time.time(), "chat")
     # WHEN it is rated THEN 404
     assert invoke({"response_id": other, "rating": "up"})["statusCode"] == 404
 
@@ -536,21 +556,47 @@ def test_base64_encoded_body_is_accepted(invoke: Invoke) -> None:
 # --- metrics and logs -----------------------------------------------------------------------
 
 
-def test_new_feedback_emits_feedback_metric_by_tenant_and_rating(
+def test_new_feedback_emits_feedback_metric_by_tenant_model_and_rating(
     invoke: Invoke, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a new thumbs-down
+    # GIVEN a new thumbs-down on a response the "fast" alias served
     # WHEN it is stored
-    invoke({"response_id": RESPONSE_ID, "rating": "down"})
-    # THEN one EMF data point Feedback=1 with exactly the dimensions Tenant and Rating
-    (document,) = emf_documents(capsys.readouterr().out)
+    invoke({"response_id": issue_response_id(model="fast"), "rating": "down"})
+    # THEN one EMF data point Feedback=1 with exactly the dimensions Tenant, Model and Rating,
+    # and one under Rating alone
+    document, by_rating = emf_documents(capsys.readouterr().out)
+    assert by_rating["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Rating"]]
+    assert (by_rating["Rating"], by_rating["Feedback"]) == ("down", [1.0])
     (directive,) = document["_aws"]["CloudWatchMetrics"]
-    assert directive["Namespace"] == "GenAiPlatform"
-    assert directive["Dimensions"] == [["Tenant", "Rating"]]
-    assert directive["Metrics"] == [{"Name": "Feedback", "Unit": "Count"}]
+    assert directive["Namespace"] == platform_metrics.METRICS_NAMESPACE
+    assert directive["Dimensions"] == [list(platform_metrics.FEEDBACK_DIMENSIONS)]
+    assert directive["Metrics"] == [{"Name": platform_metrics.FEEDBACK, "Unit": "Count"}]
     assert document["Tenant"] == "team-a"
+    assert document["Model"] == "fast"
     assert document["Rating"] == "down"
     assert document["Feedback"] == [1.0]
+
+
+def test_feedback_on_an_id_without_model_counts_under_unknown(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an id of the previous shape (r1: no model alias), still within its age
+    import hashlib
+    import hmac
+
+    nonce, issued = "A" * 22, f"{int(time.time()):010d}"
+    digest = hmac.new(
+        bytes.fromhex(RESPONSE_ID_TEST_KEY),
+        f"r1|{nonce}|{issued}|{TENANT_A_KEY}".encode(),
+        hashlib.sha256,
+    ).digest()
+    signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    # WHEN it is rated
+    response = invoke({"response_id": f"r1.{nonce}.{issued}.{signature}", "rating": "up"})
+    # THEN it is stored and counted under Model=unknown
+    assert response["statusCode"] == 201
+    document, _ = emf_documents(capsys.readouterr().out)
+    assert document["Model"] == gw_common.UNKNOWN_RESPONSE_MODEL
 
 
 def test_duplicate_emits_no_feedback_metric(
@@ -581,8 +627,8 @@ def test_metric_namespace_follows_powertools_setting(
         lambda_context,
     )
     # THEN the metric is in that namespace
-    (document,) = emf_documents(capsys.readouterr().out)
-    assert document["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TeamPlatform"
+    documents = emf_documents(capsys.readouterr().out)
+    assert {d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in documents} == {"TeamPlatform"}
 
 
 def test_comment_is_stored_but_never_logged(invoke: Invoke, logs: io.StringIO) -> None:

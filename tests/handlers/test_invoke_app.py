@@ -103,8 +103,15 @@ def test_metrics_are_emf_in_the_platform_namespace_with_exactly_three_dimensions
         _invoke(app, api_event("POST", "/v1/chat", chat_body(feature="search")), lambda_context)
 
     # THEN one EMF document carries the tokens, latency and request count under
-    # GenAiPlatform with the dimensions Tenant, Feature, Model (and nothing else)
-    (document,) = _emf_documents(capsys.readouterr().out)
+    # GenAiPlatform with the dimensions Tenant, Feature, Model (and nothing else), and a
+    # second one the same points under Model alone (per-model percentiles and alarms)
+    document, per_model = _emf_documents(capsys.readouterr().out)
+    (model_directive,) = per_model["_aws"]["CloudWatchMetrics"]
+    assert model_directive["Dimensions"] == [["Model"]]
+    assert model_directive["Metrics"] == document["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    assert per_model["Model"] == "chat"
+    assert per_model["Latency"] == document["Latency"]
+    assert per_model["InputTokens"] == document["InputTokens"]
     directive = document["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "GenAiPlatform"
     assert directive["Dimensions"] == [["Tenant", "Feature", "Model"]]

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import time
 from typing import Any
@@ -36,14 +37,24 @@ def test_an_id_verifies_only_for_its_principal_and_age() -> None:
     # GIVEN an id issued to team-a at t0
     ids = gw_common.ResponseIds(KEY)
     t0 = 1_800_000_000.0
-    rid = ids.issue(TENANT_A_KEY, t0)
+    rid = ids.issue(TENANT_A_KEY, t0, "chat")
 
     # WHEN / THEN it verifies for team-a within its age, and for nobody else or later
     assert ids.verify(rid, TENANT_A_KEY, t0 + 10, max_age_seconds=60)
     assert not ids.verify(rid, TENANT_B_KEY, t0 + 10, max_age_seconds=60)
     assert not ids.verify(rid, TENANT_A_KEY, t0 + 61, max_age_seconds=60)
     assert not ids.verify(rid, TENANT_A_KEY, t0 - 120, max_age_seconds=60)  # from the future
-    assert len({ids.issue(TENANT_A_KEY, t0) for _ in range(100)}) == 100
+    assert len({ids.issue(TENANT_A_KEY, t0, "chat") for _ in range(100)}) == 100
+
+
+def test_an_id_carries_the_serving_model_under_its_signature() -> None:
+    # GIVEN an id issued for a response the "llama" alias served
+    ids = gw_common.ResponseIds(KEY)
+    rid = ids.issue(TENANT_A_KEY, 1_800_000_000.0, "llama")
+    # WHEN / THEN the id has the r2 shape the API accepts, verifies, and names the model
+    assert re.fullmatch(gw_common.RESPONSE_ID_PATTERN, rid)
+    assert ids.verify(rid, TENANT_A_KEY, 1_800_000_010.0, max_age_seconds=60)
+    assert gw_common.ResponseIds.model_of(rid) == "llama"
 
 
 def test_both_functions_derive_the_same_key_through_kms(
@@ -63,7 +74,7 @@ def test_both_functions_derive_the_same_key_through_kms(
     # WHEN the invoke function issues an id and the feedback function verifies it
     issuer = invoke_app.build_runtime(dict(os.environ)).response_ids
     feedback = import_feedback_app()
-    rid = issuer.issue(TENANT_A_KEY, time.time())
+    rid = issuer.issue(TENANT_A_KEY, time.time(), "chat")
 
     # THEN it verifies: the same key, from one GenerateMac each, nothing stored
     assert feedback.response_ids().verify(rid, TENANT_A_KEY, time.time(), 60)
@@ -108,6 +119,7 @@ def test_chat_response_id_is_accepted_by_the_feedback_function(
     # GIVEN team-a got a chat response
     gateway.bedrock.script("converse", converse_response())
     rid = gateway.call(api_event("POST", "/v1/chat", chat_body())).body["response_id"]
+    assert gw_common.ResponseIds.model_of(rid) == "chat"  # the alias that served it
     from tests.handlers.test_feedback import import_feedback_app
 
     feedback = import_feedback_app()

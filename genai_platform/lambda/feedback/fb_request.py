@@ -1,9 +1,9 @@
 """The ``POST /v1/feedback`` request body, validated field by field.
 
 ``{"response_id": "<id>", "rating": "up"|"down", "comment": "<text>"?}``, where ``<id>`` is
-the ``response_id`` of a ``POST /v1/chat`` response (``r1.<random>.<issued-at>.<signature>``,
-see :class:`gw_common.ResponseIds`; whether it was issued to this caller is the handler's
-check). Anything else is
+the ``response_id`` of a ``POST /v1/chat`` response
+(``r2.<random>.<issued-at>.<model>.<signature>``, see :class:`gw_common.ResponseIds`; whether
+it was issued to this caller is the handler's check). Anything else is
 answered with :class:`gw_common.BadRequest` naming the first offending field (in the order
 body, unknown fields, ``response_id``, ``rating``, ``comment``), showing what was sent (cut
 short) and saying what is allowed. Nothing here logs: a comment may carry personal data.

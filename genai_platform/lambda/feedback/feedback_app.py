@@ -13,8 +13,10 @@
    ``{"stored": true}`` the first time, 200 ``{"stored": false, "duplicate": true}`` for a
    repeat, which does not overwrite the first rating. Items expire after ``FEEDBACK_TTL_DAYS``.
 5. A newly stored feedback emits the EMF metric ``Feedback`` (Count) with the dimensions
-   ``Tenant`` and ``Rating`` (Powertools' ``service`` dimension is switched off, so dashboards
-   query exactly those two).
+   ``Tenant``, ``Model`` (the alias that served the response, carried in its signed id) and
+   ``Rating`` (``platform_metrics``; Powertools' ``service`` dimension is switched off, so
+   dashboards query exactly those three), and again under ``Rating`` alone (the down-rate
+   alarm).
 
 Comments may carry personal data: they are stored (so product teams can read them in the
 table, which is KMS-encrypted and expires items) but never logged or traced; logs carry the
@@ -47,10 +49,11 @@ from gw_common import (
     response_ids_from_environment,
     scrub_text,
 )
+from platform_metrics import FEEDBACK, RATING_DIMENSIONS
 
 __all__ = ["FEEDBACK_METRIC", "handle", "lambda_handler", "response_ids"]
 
-FEEDBACK_METRIC = "Feedback"
+FEEDBACK_METRIC = FEEDBACK
 THROTTLED_RETRY_AFTER_SECONDS = 1
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
@@ -260,14 +263,21 @@ def handle(
     )
     if not stored:
         return json_response(200, {"stored": False, "duplicate": True})
-    _record_feedback(tenant, feedback.rating)
+    _record_feedback(tenant, response_ids.model_of(feedback.response_id), feedback.rating)
     return json_response(201, {"stored": True})
 
 
-def _record_feedback(tenant: str, rating: str) -> None:
-    """One ``Feedback`` data point (``Tenant``, ``Rating``), written as EMF to stdout now."""
+def _record_feedback(tenant: str, model: str, rating: str) -> None:
+    """One ``Feedback`` data point (``Tenant``, ``Model``, ``Rating``; then ``Rating``), as EMF
+    to stdout now."""
     metrics.add_dimension(name="Tenant", value=tenant)
+    metrics.add_dimension(name="Model", value=model)
     metrics.add_dimension(name="Rating", value=rating)
+    metrics.add_metric(name=FEEDBACK_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+    # the same point under Rating alone: the platform's down-rate alarm names that series
+    (rating_dimension,) = RATING_DIMENSIONS
+    metrics.add_dimension(name=rating_dimension, value=rating)
     metrics.add_metric(name=FEEDBACK_METRIC, unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
 

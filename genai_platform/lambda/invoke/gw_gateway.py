@@ -1027,7 +1027,7 @@ def _chat_response(
     if intervened:
         state.recorder.add(GUARDRAIL_INTERVENTIONS, 1, dims)
     text = config.blocked_message if intervened else completion.text
-    response_id = runtime.response_ids.issue(state.principal, runtime.epoch())
+    response_id = runtime.response_ids.issue(state.principal, runtime.epoch(), dims.model)
     state.log.update(
         response_id=response_id,
         served_model=served,

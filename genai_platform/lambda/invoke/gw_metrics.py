@@ -10,13 +10,18 @@ are collected per request and written as one EMF document per dimension set at t
 the kill switch's deliberate 503. ``Fallbacks`` is recorded under the model that could not
 serve, ``InputTokens``/``OutputTokens``/``Latency`` (model call, ms) under the one that did.
 
-Cost and retrieval (the names below are the contract dashboards and alarms import):
+Cost and retrieval (the names live in ``platform_metrics``, the contract dashboards and alarms
+import):
 ``CostUSD`` is the request's Bedrock or endpoint cost in US dollars from the package's price
 table, under the same ``Tenant``/``Feature``/``Model`` dimensions. Retrieval metrics
 (``Retrievals``, ``EmptyRetrievals``, ``RetrievalTopScore``, ``ChunksReturned``) carry the
 dimensions ``Tenant`` and ``KnowledgeBase`` (the knowledge base's alias);
 ``GroundingInterventions`` counts answers the guardrail's contextual grounding check blocked,
 under ``Tenant``/``Feature``/``Model``.
+
+Every data point is written a second time under ``Model`` alone, so that a per-model
+percentile covers every tenant and feature (percentiles of separate series cannot be
+combined) and alarms can name one series per model.
 
 Powertools' default ``service`` dimension is switched off so the dimension set is exactly the
 documented one that dashboards and alarms query.
@@ -28,6 +33,29 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+# The names are the shared contract (``platform_metrics``, in the shared layer): re-exported
+# here so that existing imports keep working.
+from platform_metrics import (
+    BREAKER_OPENS,
+    CHUNKS_RETURNED,
+    COST_USD,
+    EMPTY_RETRIEVALS,
+    ERRORS,
+    FALLBACKS,
+    GROUNDING_INTERVENTIONS,
+    GUARDRAIL_INTERVENTIONS,
+    INPUT_TOKENS,
+    LATENCY,
+    MODEL_DIMENSIONS,
+    OUTPUT_TOKENS,
+    QUOTA_REJECTIONS,
+    REQUESTS,
+    RETRIEVAL_DIMENSIONS,
+    RETRIEVAL_TOP_SCORE,
+    RETRIEVALS,
+    THROTTLES,
+)
 
 __all__ = [
     "BREAKER_OPENS",
@@ -52,25 +80,6 @@ __all__ = [
     "RetrievalDimensions",
     "emit_emf",
 ]
-
-INPUT_TOKENS = "InputTokens"
-OUTPUT_TOKENS = "OutputTokens"
-LATENCY = "Latency"
-GUARDRAIL_INTERVENTIONS = "GuardrailInterventions"
-THROTTLES = "Throttles"
-QUOTA_REJECTIONS = "QuotaRejections"
-BREAKER_OPENS = "BreakerOpens"
-FALLBACKS = "Fallbacks"
-REQUESTS = "Requests"
-ERRORS = "Errors"
-COST_USD = "CostUSD"
-GROUNDING_INTERVENTIONS = "GroundingInterventions"
-RETRIEVALS = "Retrievals"
-EMPTY_RETRIEVALS = "EmptyRetrievals"
-RETRIEVAL_TOP_SCORE = "RetrievalTopScore"
-CHUNKS_RETURNED = "ChunksReturned"
-#: the dimension set of the retrieval metrics (the ``KnowledgeBase`` value is its alias)
-RETRIEVAL_DIMENSIONS = ("Tenant", "KnowledgeBase")
 
 _UNITS = {LATENCY: MetricUnit.Milliseconds}
 
@@ -121,12 +130,26 @@ class MetricsRecorder:
 
 
 def emit_emf(recorder: MetricsRecorder, namespace: str) -> None:
-    """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them)."""
+    """Print one EMF document per dimension set to stdout (CloudWatch Logs extracts them),
+    then one per model with the same points under ``Model`` alone (retrieval data points,
+    which have no model, only under their own dimensions)."""
+    by_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for dimensions, values in recorder.points.items():
-        metrics = EphemeralMetrics(namespace=namespace, service="")
-        for key, value in dimensions.as_dict().items():
-            metrics.add_dimension(name=key, value=value)
+        _flush(namespace, dimensions.as_dict(), values)
+        if dimensions.model is None:
+            continue  # retrieval data points have no model
         for name, points in values.items():
-            for point in points:
-                metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
-        metrics.flush_metrics()
+            by_model[dimensions.model][name].extend(points)
+    (model_dimension,) = MODEL_DIMENSIONS
+    for model, values in by_model.items():
+        _flush(namespace, {model_dimension: model}, values)
+
+
+def _flush(namespace: str, dimensions: dict[str, str], values: dict[str, list[float]]) -> None:
+    metrics = EphemeralMetrics(namespace=namespace, service="")
+    for key, value in dimensions.items():
+        metrics.add_dimension(name=key, value=value)
+    for name, points in values.items():
+        for point in points:
+            metrics.add_metric(name=name, unit=_UNITS.get(name, MetricUnit.Count), value=point)
+    metrics.flush_metrics()

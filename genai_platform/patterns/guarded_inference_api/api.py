@@ -825,6 +825,22 @@ class GuardedInferenceApi(Construct):
         """Every alias the gateway serves, Bedrock then self-hosted."""
         return tuple(self._plan.models)
 
+    @property
+    def bedrock_aliases(self) -> tuple[str, ...]:
+        """The aliases the gateway serves through Bedrock."""
+        return tuple(self._plan.bedrock_aliases)
+
+    @property
+    def tenant_ids(self) -> tuple[str, ...]:
+        """The tenants' ids, as the gateway's metrics carry them (dimension ``Tenant``)."""
+        return tuple(t.id for t in self._plan.tenants)
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The feature tags the gateway's metrics carry (dimension ``Feature``; anything
+        else folds into ``other``)."""
+        return tuple(self._plan.features)
+
     # ------------------------------------------------------------------ ARNs
 
     def execute_api_arn_for(self, method: str, path: str) -> str:

@@ -71,8 +71,11 @@ LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096
 #: (``AWS::AppConfig::HostedConfigurationVersion``, CloudFormation template reference).
 HOSTED_CONFIGURATION_LIMIT_BYTES = 1024 * 1024
 #: Shape of the response ids the invoke function issues and the feedback route accepts:
-#: ``r1.<random>.<issued at, epoch seconds>.<HMAC-SHA256>`` (``lambda/shared/python/gw_common``).
-RESPONSE_ID_PATTERN = r"^r1\.[A-Za-z0-9_-]{22}\.[0-9]{10}\.[A-Za-z0-9_-]{43}$"
+#: ``r2.<random>.<issued at, epoch seconds>.<model alias>.<HMAC-SHA256>`` (or the older ``r1``
+#: shape without the alias; ``lambda/shared/python/gw_common``).
+RESPONSE_ID_PATTERN = (
+    r"^r[12]\.[A-Za-z0-9_-]{22}\.[0-9]{10}(\.[A-Za-z0-9_-]{1,88})?\.[A-Za-z0-9_-]{43}$"
+)
 #: Powertools service name and the CloudWatch namespace of the gateway's EMF metrics.
 SERVICE_NAME = "genai-gateway"
 METRICS_NAMESPACE = "GenAiPlatform"

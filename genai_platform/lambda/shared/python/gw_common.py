@@ -37,6 +37,7 @@ __all__ = [
     "RESPONSE_ID_KEY_VARIABLE",
     "RESPONSE_ID_PATTERN",
     "RESPONSE_ID_TEST_KEY_VARIABLE",
+    "UNKNOWN_RESPONSE_MODEL",
     "BadRequest",
     "CallerIdentity",
     "ConfigSource",
@@ -612,8 +613,14 @@ RESPONSE_ID_KEY_VARIABLE = "RESPONSE_ID_KEY_ARN"
 RESPONSE_ID_KEY_LABEL = b"genai-platform/gateway/response-id/v1"
 """The fixed message whose ``GenerateMac`` (HMAC_SHA_256) is the response-id signing key."""
 
-RESPONSE_ID_PATTERN = r"^r1\.[A-Za-z0-9_-]{22}\.[0-9]{10}\.[A-Za-z0-9_-]{43}$"
-"""The shape of every response id (for the feedback route's JSON-schema model)."""
+RESPONSE_ID_PATTERN = (
+    r"^r[12]\.[A-Za-z0-9_-]{22}\.[0-9]{10}(\.[A-Za-z0-9_-]{1,88})?\.[A-Za-z0-9_-]{43}$"
+)
+"""The shape of every response id (for the feedback route's JSON-schema model): ``r2`` ids
+carry the serving model alias, ``r1`` ids (issued before) do not."""
+
+UNKNOWN_RESPONSE_MODEL = "unknown"
+"""The model alias of an ``r1`` response id (issued before ids carried the alias)."""
 
 _RESPONSE_ID = re.compile(RESPONSE_ID_PATTERN[1:-1])
 _KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,128}")
@@ -686,13 +693,17 @@ def derive_response_id_key(kms_client: Any, key_arn: str) -> bytes:
 
 
 class ResponseIds:
-    """Issues and verifies response ids: ``r1.<random>.<issued-at>.<signature>``.
+    """Issues and verifies response ids: ``r2.<random>.<issued-at>.<model>.<signature>``.
 
     ``<random>`` is 16 random bytes (base64url), ``<issued-at>`` the epoch second the response
-    was issued (10 digits), ``<signature>`` HMAC-SHA256 (base64url, 43 characters) over the
-    version, random part, issued-at and the caller's principal key. The feedback function
-    accepts an id only from the principal it was issued to and only while it is younger than
-    the feedback TTL: anyone else's, forged, altered or expired ids are unknown (404).
+    was issued (10 digits), ``<model>`` the model alias that served it (UTF-8, base64url, so
+    the feedback metric can be counted per model), ``<signature>`` HMAC-SHA256 (base64url, 43
+    characters) over the version, random part, issued-at, model and the caller's principal
+    key. Ids of the previous shape, ``r1.<random>.<issued-at>.<signature>`` (no model), are
+    still accepted until they expire; their model is :data:`UNKNOWN_RESPONSE_MODEL`. The
+    feedback function accepts an id only from the principal it was issued to and only while
+    it is younger than the feedback TTL: anyone else's, forged, altered or expired ids are
+    unknown (404).
     """
 
     def __init__(self, key: bytes) -> None:
@@ -700,14 +711,16 @@ class ResponseIds:
             raise ValueError("the response-id key must be at least 32 bytes")
         self._key = key
 
-    def issue(self, principal_key: str, now_epoch: float) -> str:
-        """A new response id for ``principal_key`` issued at ``now_epoch`` (seconds)."""
-        import base64
+    def issue(self, principal_key: str, now_epoch: float, model: str) -> str:
+        """A new response id for ``principal_key`` issued at ``now_epoch`` (seconds) for a
+        response served by model alias ``model``."""
         import secrets
 
-        nonce = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+        nonce = _b64(secrets.token_bytes(16))
         issued = f"{int(now_epoch):010d}"
-        return f"r1.{nonce}.{issued}.{self._sign(nonce, issued, principal_key)}"
+        encoded = _b64(model.encode()[:64])
+        signature = self._sign(("r2", nonce, issued, encoded), principal_key)
+        return f"r2.{nonce}.{issued}.{encoded}.{signature}"
 
     def verify(
         self, response_id: str, principal_key: str, now_epoch: float, max_age_seconds: float
@@ -718,18 +731,39 @@ class ResponseIds:
 
         if not isinstance(response_id, str) or not _RESPONSE_ID.fullmatch(response_id):
             return False
-        _, nonce, issued, signature = response_id.split(".")
-        expected = self._sign(nonce, issued, principal_key)
-        if not hmac.compare_digest(expected, signature):
+        parts = response_id.split(".")
+        if len(parts) != {"r1": 4, "r2": 5}[parts[0]]:
             return False
-        age = now_epoch - int(issued)
+        expected = self._sign(tuple(parts[:-1]), principal_key)
+        if not hmac.compare_digest(expected, parts[-1]):
+            return False
+        age = now_epoch - int(parts[2])
         return -60 <= age <= max_age_seconds
 
-    def _sign(self, nonce: str, issued: str, principal_key: str) -> str:
+    @staticmethod
+    def model_of(response_id: str) -> str:
+        """The model alias a (verified) response id carries; :data:`UNKNOWN_RESPONSE_MODEL`
+        for ``r1`` ids or a model segment that does not decode."""
         import base64
+        import binascii
+
+        parts = response_id.split(".")
+        if len(parts) != 5:
+            return UNKNOWN_RESPONSE_MODEL
+        try:
+            return base64.urlsafe_b64decode(parts[3] + "=" * (-len(parts[3]) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return UNKNOWN_RESPONSE_MODEL
+
+    def _sign(self, fields: tuple[str, ...], principal_key: str) -> str:
         import hashlib
         import hmac
 
-        message = f"r1|{nonce}|{issued}|{principal_key}".encode()
-        digest = hmac.new(self._key, message, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        message = "|".join((*fields, principal_key)).encode()
+        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
