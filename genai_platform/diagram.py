@@ -281,6 +281,10 @@ def _cross_account_flows(stacks: list[_Stack]) -> Iterator[_Flow]:
                         ", ".join(sorted(set(actions))),
                         True,
                     )
+            if kind == "AWS::Bedrock::DataSource":
+                flow = _document_flow(stack, props, by_account)
+                if flow is not None:
+                    yield flow
             if kind == "AWS::Events::Rule":
                 for rule_target in props.get("Targets", []):
                     match = _ARN.search(_text(rule_target.get("Arn")))
@@ -294,6 +298,32 @@ def _cross_account_flows(stacks: list[_Stack]) -> Iterator[_Flow]:
                                 "forwards events",
                                 True,
                             )
+
+
+def _document_flow(
+    stack: _Stack, props: dict[str, Any], by_account: dict[str, list[_Stack]]
+) -> _Flow | None:
+    """A knowledge base's data source over a bucket of another account (its
+    ``BucketOwnerAccountId``): the knowledge base reads that account's documents bucket."""
+    s3 = props.get("DataSourceConfiguration", {}).get("S3Configuration", {})
+    owner = s3.get("BucketOwnerAccountId")
+    knowledge_bases = [r for r in _refs(props.get("KnowledgeBaseId")) if r in stack.nodes]
+    if not isinstance(owner, str) or owner == stack.account or not knowledge_bases:
+        return None
+    bucket_name = _text(s3.get("BucketArn")).rsplit(":::", 1)[-1]
+    for other in sorted(by_account.get(owner, []), key=lambda s: s.name):
+        for logical_id, resource in other.resources.items():
+            named = resource.get("Properties", {}).get("BucketName")
+            is_bucket = resource.get("Type") == "AWS::S3::Bucket" and named == bucket_name
+            if is_bucket and logical_id in other.nodes:
+                return _Flow(
+                    stack.node_id(knowledge_bases[0]),
+                    other.node_id(logical_id),
+                    "reads documents",
+                    True,
+                )
+        return _Flow(stack.node_id(knowledge_bases[0]), _safe(other.name), "reads documents", True)
+    return None
 
 
 def _policy_statements(

@@ -50,6 +50,7 @@ def test_a_tenant_with_knowledge_bases_and_identity_is_valid_with_documented_def
 
 
 def test_a_tenant_without_knowledge_bases_gets_no_retrieval(data: dict[str, Any]) -> None:
+    data["tenants"][0].pop("knowledge_bases", None)
     assert _tenant_retrieval(parse_config(data).tenants[0]) is None
 
 
@@ -87,6 +88,7 @@ def test_fails_when_a_retrieval_setting_is_bad(
 
 
 def test_fails_when_an_identity_is_given_without_knowledge_bases(data: dict[str, Any]) -> None:
+    data["tenants"][0].pop("knowledge_bases", None)
     data["tenants"][0]["identity"] = dict(IDENTITY)
     with pytest.raises(ConfigError, match=r"\[0\].identity: an identity provider only scopes"):
         parse_config(data)

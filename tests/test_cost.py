@@ -174,7 +174,7 @@ def test_idle_usage_and_always_on_totals_equal_the_sum_of_their_rows(
 def test_scale_to_zero_endpoint_is_free_idle_and_priced_in_warm_windows(
     estimate: CostEstimate,
 ) -> None:
-    # GIVEN llama-inf2 (no schedule) and mistral-gpu (warm 09-12 on weekdays) scaling to zero
+    # GIVEN llama-inf2 (no schedule) and mistral-gpu (warm 09-11 on weekdays) scaling to zero
     configs = {r.note.split(":")[0]: r for r in _rows(estimate, "AWS::SageMaker::EndpointConfig")}
     llama, mistral = configs["genai-llama-inf2"], configs["genai-mistral-gpu"]
     # THEN llama costs nothing idle, and its 120 profile hours at usage
@@ -182,8 +182,8 @@ def test_scale_to_zero_endpoint_is_free_idle_and_priced_in_warm_windows(
     assert llama.usage_usd == pytest.approx(
         120 * instance_hour_price("us-east-1", "ml.inf2.xlarge")
     )
-    # AND mistral's idle cost is its weekly warm window: 3 h x 5 days, 730/168 weeks a month
-    warm_hours = 3 * 5 * HOURS_PER_MONTH / 168
+    # AND mistral's idle cost is its weekly warm window: 2 h x 5 days, 730/168 weeks a month
+    warm_hours = 2 * 5 * HOURS_PER_MONTH / 168
     assert mistral.idle_usd == pytest.approx(
         warm_hours * instance_hour_price("us-east-1", "ml.g6.2xlarge")
     )
@@ -220,10 +220,18 @@ def test_default_config_idle_cost_is_at_most_ten_percent_of_always_on(
 def test_default_network_has_only_the_interface_endpoints_the_platform_calls(
     estimate: CostEstimate,
 ) -> None:
-    # GIVEN the default config THEN 5 interface endpoints (4 network + AppConfig) in 2 zones
+    # GIVEN the default config THEN 6 interface endpoints (4 network + AppConfig + the
+    # knowledge bases' bedrock-agent-runtime) in 2 zones
     interfaces = [r for r in _rows(estimate, "AWS::EC2::VPCEndpoint") if r.status == "priced"]
     services = sorted(r.note.split()[2] for r in interfaces)
-    assert services == ["appconfigdata", "bedrock-runtime", "kms", "runtime", "ssm"]
+    assert services == [
+        "appconfigdata",
+        "bedrock-agent-runtime",
+        "bedrock-runtime",
+        "kms",
+        "runtime",
+        "ssm",
+    ]
     assert all("2 zone(s)" in r.note for r in interfaces)
 
 

@@ -73,6 +73,25 @@ def test_caller_roles_invoke_the_api_across_accounts(diagram: str) -> None:
         ), tenant
 
 
+def test_default_knowledge_base_reads_the_data_accounts_documents_and_gets_its_changes(
+    diagram: str,
+) -> None:
+    # GIVEN the default config's knowledge base "handbook" over the data account's bucket
+    lines = diagram.splitlines()
+    # THEN the knowledge base reads the data account's documents bucket (its data source's
+    # bucket owner) and the data account forwards the bucket's changes to the ingestion bus
+    assert any(
+        line.startswith("  GenAiAccount_KnowledgeBasehandbook")
+        and '==>|"reads documents"| DataAccount_Documents' in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("  DataAccount_DocumentEventshandbookRule")
+        and '==>|"forwards events"| GenAiAccount_KnowledgeBaseIngestionhandbookEventBus' in line
+        for line in lines
+    )
+
+
 def test_budget_alerts_flow_into_the_cost_guard(diagram: str) -> None:
     lines = diagram.splitlines()
     assert any(

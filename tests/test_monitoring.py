@@ -421,12 +421,13 @@ def test_guardrail_jump_is_an_anomaly_band_on_the_intervention_rate(
     assert alarm["AlarmActions"] == [{"Ref": _alert_topic(genai)}]
 
 
-def test_no_ingestion_alarm_without_knowledge_bases(genai: dict[str, Any]) -> None:
+def test_reference_app_alarms_on_its_knowledge_base_ingestion(genai: dict[str, Any]) -> None:
+    # GIVEN the default config's knowledge base "handbook" THEN its ingestion failures alarm
     names = [
         _render(r["Properties"].get("AlarmName"))
         for r in _resources(genai, "AWS::CloudWatch::Alarm").values()
     ]
-    assert f"{PREFIX}-IngestionFailures" not in names
+    assert f"{PREFIX}-IngestionFailures" in names
 
 
 def test_every_alarm_names_an_existing_runbook_section(genai: dict[str, Any]) -> None:

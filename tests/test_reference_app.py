@@ -175,8 +175,9 @@ def test_genai_stack_has_private_network(checked: Checked) -> None:
     template.resource_count_is("AWS::EC2::InternetGateway", 0)
     template.resource_count_is("AWS::EC2::FlowLog", 1)
     # only what the platform's functions call (bedrock-runtime, sagemaker.runtime, kms, ssm:
-    # issue 10's idle-cost goal), 2 gateway, and appconfigdata for the gateway's routing config
-    template.resource_count_is("AWS::EC2::VPCEndpoint", 7)
+    # issue 10's idle-cost goal), 2 gateway, appconfigdata for the gateway's routing config and
+    # bedrock-agent-runtime for its knowledge-base retrieval
+    template.resource_count_is("AWS::EC2::VPCEndpoint", 8)
     services = sorted(
         str(e["Properties"]["ServiceName"]).rsplit(".", 1)[-1]
         if isinstance(e["Properties"]["ServiceName"], str)
@@ -185,7 +186,14 @@ def test_genai_stack_has_private_network(checked: Checked) -> None:
             "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
         ).values()
     )
-    assert services == ["appconfigdata", "bedrock-runtime", "kms", "runtime", "ssm"]
+    assert services == [
+        "appconfigdata",
+        "bedrock-agent-runtime",
+        "bedrock-runtime",
+        "kms",
+        "runtime",
+        "ssm",
+    ]
 
 
 def test_sandbox_config_warns_on_every_stack() -> None:
@@ -389,7 +397,7 @@ def test_genai_stack_has_the_guarded_inference_api_for_the_tenants(checked: Chec
     routes = [
         m["Properties"] for m in methods.values() if m["Properties"]["HttpMethod"] != "OPTIONS"
     ]
-    assert len(routes) == 4  # chat, chat/completions, models, feedback
+    assert len(routes) == 5  # chat, chat/completions, models, feedback, retrieve
     assert all(r["AuthorizationType"] == "AWS_IAM" and r["ApiKeyRequired"] for r in routes)
     (policy,) = template.find_resources("AWS::ApiGateway::RestApi").values()
     document = json.dumps(policy["Properties"]["Policy"])
