@@ -61,6 +61,10 @@ from genai_platform.constructs.guardrail.props import (
     RegexFilter,
 )
 
+# Public-looking names of the former module, kept importable from here.
+from genai_platform.constructs.guardrail.props import PROMPT_ATTACK as PROMPT_ATTACK
+from genai_platform.constructs.guardrail.props import STANDARD_TIER as STANDARD_TIER
+
 __all__ = [
     "CREDENTIAL_PII_TYPES",
     "DEFAULT_BLOCKED_INPUT_MESSAGE",

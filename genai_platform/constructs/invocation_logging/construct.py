@@ -1,58 +1,10 @@
-"""Bedrock model invocation logging: encrypted S3 and CloudWatch Logs destinations.
-
-:class:`InvocationLogging` switches on Amazon Bedrock **model invocation logging** for the
-account and region of the stack it is placed in, and builds the destinations it writes to:
-
-* an **S3 bucket** that receives every invocation record in full (gzipped JSON batches under
-  ``<key_prefix>/AWSLogs/<account>/BedrockModelInvocationLogs/``): encrypted with a
-  customer-managed KMS key, versioned, TLS-only, public access blocked, ACLs disabled, its
-  objects expiring after ``retention`` (optionally under S3 Object Lock in governance mode),
-  its server access logs in a separate access-log bucket;
-* a **CloudWatch Logs log group**, encrypted with the same key, with a retention, and a
-  **data-protection policy** that masks personal data and credentials (e-mail addresses,
-  names, addresses, phone numbers, IP addresses, card and bank numbers, government ids,
-  AWS secret keys, private keys...) in everything read back from it;
-* the **delivery role** Bedrock assumes to write the log group, trusted only on behalf of
-  this account and region (``aws:SourceAccount`` / ``aws:SourceArn``); Bedrock writes the
-  bucket as its service principal, through the bucket policy and the key policy, under the
-  same two conditions.
-
-There is no CloudFormation resource for the logging configuration: a custom resource backed by
-the construct's own function (``genai_platform/lambda/invocation_logging``, standard library and
-boto3) calls ``PutModelInvocationLoggingConfiguration`` on create and update and
-``DeleteModelInvocationLoggingConfiguration`` on delete. Bedrock checks at once that the
-delivery role can write the log group, and on a first deployment that role is seconds old and
-not yet visible to Bedrock (IAM is eventually consistent): Bedrock answers
-``ValidationException``. The function therefore retries ``ValidationException`` (and
-throttling) with exponential backoff and jitter for up to ``configuration_retry_timeout``
-(5 minutes by default) before it fails the deployment with Bedrock's message.
-
-The function runs with a role of its own, named ``configuration_role_name`` when given, so an
-organization's service control policy can exempt exactly that role from its ban on logging
-changes (see :class:`~genai_platform.stacks.governance.GovernanceStack`).
-
-The configuration is **account- and region-wide**: deploying overwrites whatever
-configuration the region had, and deleting the stack switches invocation logging off (the
-bucket, the log group and the key are kept). Put exactly one ``InvocationLogging`` in one
-stack per account and region.
-
-Masking applies to CloudWatch Logs only: the S3 records are the unmasked originals, readable
-only by principals with S3 read and ``kms:Decrypt`` on the key (see
-:meth:`InvocationLogging.grant_read_unmasked`).
-
-Example::
-
-    logging = InvocationLogging(stack, "InvocationLogging", retention=cdk.Duration.days(180))
-    logging.grant_read(analysts_role)  # masked records in CloudWatch Logs
-"""
+"""The :class:`InvocationLogging` construct: its destinations, delivery role, account-wide
+configuration, attributes and grants; :func:`_validate` gathers every prop check."""
 
 from __future__ import annotations
 
 import copy
-import math
-import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -69,76 +21,38 @@ from genai_platform.constructs.buckets import (
     acknowledge_no_replication,
     log_accesses,
 )
+from genai_platform.constructs.invocation_logging.props import (
+    _ACCESS_LOG_PREFIX,
+    _ASSET_EXCLUDES,
+    _BEDROCK_OBJECT_PATH,
+    _FUNCTION_TIMEOUT,
+    _HANDLER_DIR,
+    BEDROCK_LOG_STREAM,
+    BEDROCK_SERVICE,
+    DEFAULT_CONFIGURATION_RETRY_TIMEOUT,
+    DEFAULT_KEY_PREFIX,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MASKED_DATA_IDENTIFIERS,
+    DEFAULT_RETENTION_DAYS,
+    IMPORTED_KEY_WARNING_ID,
+)
+from genai_platform.constructs.invocation_logging.support import (
+    _acknowledge_configuration_function,
+    _bedrock_source_conditions,
+    _days,
+    _expiry_rules,
+)
+from genai_platform.constructs.invocation_logging.validation import (
+    _check_flags,
+    _check_identifiers,
+    _check_log_retention,
+    _check_prefix,
+    _check_retention,
+    _check_retry_timeout,
+    _check_role_name,
+)
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.retention import retention_from_days
-
-__all__ = [
-    "BEDROCK_LOG_STREAM",
-    "DEFAULT_CONFIGURATION_RETRY_TIMEOUT",
-    "DEFAULT_KEY_PREFIX",
-    "DEFAULT_LOG_RETENTION_DAYS",
-    "DEFAULT_MASKED_DATA_IDENTIFIERS",
-    "DEFAULT_RETENTION_DAYS",
-    "IMPORTED_KEY_WARNING_ID",
-    "InvocationLogging",
-]
-
-BEDROCK_SERVICE = "bedrock.amazonaws.com"
-#: The one log stream Bedrock writes its invocation records to.
-BEDROCK_LOG_STREAM = "aws/bedrock/modelinvocations"
-#: Where Bedrock puts its objects under a key prefix.
-_BEDROCK_OBJECT_PATH = "AWSLogs/{account}/BedrockModelInvocationLogs/*"
-
-DEFAULT_KEY_PREFIX = "bedrock-invocations"
-DEFAULT_RETENTION_DAYS = 90
-DEFAULT_LOG_RETENTION_DAYS = 30
-#: S3 Object Lock allows default retention periods up to 100 years.
-MAX_RETENTION_DAYS = 36_500
-#: Keeps the longest object key (prefix + AWSLogs/<account>/BedrockModelInvocationLogs/<date
-#: path>/<file>) well inside S3's 1,024-byte limit.
-MAX_KEY_PREFIX_LENGTH = 512
-
-#: The data-protection policy masks these by default: personal data and credentials.
-DEFAULT_MASKED_DATA_IDENTIFIERS: tuple[logs.DataIdentifier, ...] = (
-    # contact and identity
-    logs.DataIdentifier.NAME,
-    logs.DataIdentifier.EMAILADDRESS,
-    logs.DataIdentifier.ADDRESS,
-    logs.DataIdentifier.PHONENUMBER_US,
-    logs.DataIdentifier.IPADDRESS,
-    logs.DataIdentifier.LATLONG,
-    # government ids
-    logs.DataIdentifier.SSN_US,
-    logs.DataIdentifier.PASSPORTNUMBER_US,
-    logs.DataIdentifier.DRIVERSLICENSE_US,
-    logs.DataIdentifier.INDIVIDUALTAXIDENTIFICATIONNUMBER_US,
-    # financial
-    logs.DataIdentifier.CREDITCARDNUMBER,
-    logs.DataIdentifier.CREDITCARDEXPIRATION,
-    logs.DataIdentifier.CREDITCARDSECURITYCODE,
-    logs.DataIdentifier.BANKACCOUNTNUMBER_US,
-    # credentials
-    logs.DataIdentifier.AWSSECRETKEY,
-    logs.DataIdentifier.OPENSSHPRIVATEKEY,
-    logs.DataIdentifier.PGPPRIVATEKEY,
-    logs.DataIdentifier.PKCSPRIVATEKEY,
-    logs.DataIdentifier.PUTTYPRIVATEKEY,
-)
-
-#: Warning id added when the given key is imported and its policy could not be changed.
-IMPORTED_KEY_WARNING_ID = "genai-platform:invocation-logging-imported-key"
-
-#: How long the configuration function retries Bedrock's ValidationException by default.
-DEFAULT_CONFIGURATION_RETRY_TIMEOUT = cdk.Duration.minutes(5)
-#: The function may retry for at most this long (it runs for at most 15 minutes).
-MAX_CONFIGURATION_RETRY_TIMEOUT = cdk.Duration.minutes(13)
-#: The function's own timeout: the longest retry, plus time to report to CloudFormation.
-_FUNCTION_TIMEOUT = cdk.Duration.minutes(15)
-_HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "invocation_logging"
-_ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"]
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
-_ACCESS_LOG_PREFIX = "invocation-log-bucket/"
-_KEY_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()-]+(?:/[A-Za-z0-9!_.*'()-]+)*")
 
 
 class InvocationLogging(Construct):
@@ -636,184 +550,6 @@ class InvocationLogging(Construct):
         return configuration
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _bedrock_source_conditions(stack: cdk.Stack) -> dict[str, Any]:
-    """Bedrock acts only on behalf of this account, from this region."""
-    return {
-        "StringEquals": {"aws:SourceAccount": stack.account},
-        "ArnLike": {
-            "aws:SourceArn": f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
-        },
-    }
-
-
-def _expiry_rules(retention_days: float) -> list[s3.LifecycleRule]:
-    """Expire objects after the retention; then remove old versions and delete markers."""
-    return [
-        s3.LifecycleRule(
-            id="ExpireAfterRetention",
-            expiration=cdk.Duration.days(retention_days),
-            noncurrent_version_expiration=cdk.Duration.days(1),
-            abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
-        ),
-        s3.LifecycleRule(id="RemoveExpiredDeleteMarkers", expired_object_delete_marker=True),
-    ]
-
-
-def _acknowledge_configuration_function(function: lambda_.Function) -> None:
-    """Acknowledge what the configuration function cannot change."""
-    resource = function.node.default_child or function
-    runs = (
-        "This Lambda function only runs when CloudFormation creates, updates or deletes the "
-        "Bedrock invocation logging configuration, one synchronous configuration call per "
-        "deployment"
-    )
-    reasons = {
-        "NIST.800.53.R5-LambdaConcurrency": (
-            f"{runs}; reserved concurrency would take capacity from the account's unreserved "
-            "pool (new accounts cannot spare it) to cap a function that never runs in parallel."
-        ),
-        "HIPAA.Security-LambdaConcurrency": (
-            f"{runs}; reserved concurrency would take capacity from the account's unreserved "
-            "pool (new accounts cannot spare it) to cap a function that never runs in parallel."
-        ),
-        "NIST.800.53.R5-LambdaDLQ": (
-            f"{runs}; a failed call already fails the CloudFormation deployment with the "
-            "error, so a dead-letter queue would hold nothing to act on."
-        ),
-        "HIPAA.Security-LambdaDLQ": (
-            f"{runs}; a failed call already fails the CloudFormation deployment with the "
-            "error, so a dead-letter queue would hold nothing to act on."
-        ),
-        "NIST.800.53.R5-LambdaInsideVPC": (
-            f"{runs}; it handles no data, and must reach the Bedrock control plane and the "
-            "CloudFormation response URL, a pre-signed S3 URL that VPC endpoint policies "
-            "limited to this account refuse."
-        ),
-        "HIPAA.Security-LambdaInsideVPC": (
-            f"{runs}; it handles no data, and must reach the Bedrock control plane and the "
-            "CloudFormation response URL, a pre-signed S3 URL that VPC endpoint policies "
-            "limited to this account refuse."
-        ),
-    }
-    for finding_id, reason in reasons.items():
-        acknowledge(resource, finding_id, reason)
-
-
-def _days(value: cdk.Duration | float) -> float:
-    """Whole days of a validated ``Duration`` or number (a token number stays a token)."""
-    if isinstance(value, cdk.Duration):
-        return value.to_days(integral=False)
-    return value
-
-
-# ------------------------------------------------------------------------- validation
-
-
-def _is_token(value: object) -> bool:
-    if isinstance(value, float) and not math.isfinite(value):
-        return False
-    return isinstance(value, (str, int, float)) and cdk.Token.is_unresolved(value)
-
-
-def _as_days(prop: str, value: object) -> tuple[float | None, list[str]]:
-    """The number of days of a Duration or a number; None for a token; or the problem."""
-    shown = value.to_human_string() if isinstance(value, cdk.Duration) else repr(value)
-    if isinstance(value, cdk.Duration):
-        days: object = value.to_days(integral=False)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        days = value
-    else:
-        return None, [
-            f"{prop}: {shown} is not allowed; give a whole number of days or a "
-            "cdk.Duration of whole days"
-        ]
-    if _is_token(days):
-        return None, []
-    assert isinstance(days, (int, float))
-    if not math.isfinite(days) or days != int(days):
-        return None, [f"{prop}: {shown} is not a whole number of days"]
-    return days, []
-
-
-def _check_retention(value: object) -> list[str]:
-    days, problems = _as_days("retention", value)
-    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-        shown = value.to_human_string() if isinstance(value, cdk.Duration) else repr(value)
-        problems.append(
-            f"retention: {shown} is not allowed; give 1 to {MAX_RETENTION_DAYS:,} days "
-            "(S3 lifecycle expiry and Object Lock retention need a positive period)"
-        )
-    return problems
-
-
-def _check_log_retention(value: object) -> list[str]:
-    days, problems = _as_days("log_retention", value)
-    if days is not None:
-        try:
-            retention_from_days(int(days), prop="log_retention")
-        except ValueError as error:
-            problems.append(str(error))
-    return problems
-
-
-def _check_prefix(prop: str, value: object, *, optional: bool) -> list[str]:
-    if (optional and value is None) or _is_token(value):
-        return []
-    if (
-        isinstance(value, str)
-        and len(value) <= MAX_KEY_PREFIX_LENGTH
-        and _KEY_PREFIX.fullmatch(value)
-        and not value.startswith("AWSLogs")
-    ):
-        return []
-    return [
-        f"{prop}: {value!r} is not an S3 key prefix this construct accepts; give 1 to "
-        f"{MAX_KEY_PREFIX_LENGTH} characters of letters, digits and !_.*'()- in segments "
-        "joined by single '/', with no leading or trailing '/' and not starting with 'AWSLogs', "
-        f"e.g. {DEFAULT_KEY_PREFIX!r}" + ("" if not optional else ", or None")
-    ]
-
-
-def _check_identifiers(value: object) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (str, logs.DataIdentifier)) or not isinstance(value, Sequence):
-        return [
-            f"masked_data_identifiers: {value!r} is not allowed; give a list of "
-            "logs.DataIdentifier such as [logs.DataIdentifier.EMAILADDRESS]"
-        ]
-    problems = []
-    if not value:
-        problems.append(
-            "masked_data_identifiers: [] masks nothing; give at least one logs.DataIdentifier, "
-            "or None for DEFAULT_MASKED_DATA_IDENTIFIERS"
-        )
-    wrong = [i for i in value if not isinstance(i, logs.DataIdentifier)]
-    if wrong:
-        problems.append(
-            f"masked_data_identifiers: {wrong!r} are not logs.DataIdentifier; use its members "
-            "(e.g. logs.DataIdentifier.EMAILADDRESS) or logs.DataIdentifier('<managed name>')"
-        )
-    names = [i.name for i in value if isinstance(i, logs.DataIdentifier)]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        problems.append(
-            f"masked_data_identifiers: {repeated!r} listed more than once; list each once"
-        )
-    return problems
-
-
-def _check_flags(flags: dict[str, object]) -> list[str]:
-    return [
-        f"{prop}: {value!r} is not allowed; give True or False"
-        for prop, value in flags.items()
-        if not isinstance(value, bool)
-    ]
-
-
 def _check_one_per_stack(stack: cdk.Stack) -> list[str]:
     others = [c.node.path for c in stack.node.find_all() if isinstance(c, InvocationLogging)]
     if not others:
@@ -821,33 +557,6 @@ def _check_one_per_stack(stack: cdk.Stack) -> list[str]:
     return [
         f"scope: stack {stack.node.path!r} already has InvocationLogging {others[0]!r}; model "
         "invocation logging is one configuration per account and region, so create it once"
-    ]
-
-
-def _check_role_name(value: object) -> list[str]:
-    if value is None or _is_token(value):
-        return []
-    if isinstance(value, str) and _ROLE_NAME.fullmatch(value):
-        return []
-    return [
-        f"configuration_role_name: {value!r} is not an IAM role name (1-64 letters, digits "
-        "and +=,.@_-)"
-    ]
-
-
-def _check_retry_timeout(value: object) -> list[str]:
-    if value is None:
-        return []
-    seconds = value.to_seconds(integral=False) if isinstance(value, cdk.Duration) else None
-    if seconds is not None and _is_token(seconds):
-        return []
-    top = MAX_CONFIGURATION_RETRY_TIMEOUT.to_seconds()
-    if seconds is not None and 1 <= seconds <= top:
-        return []
-    shown = value.to_human_string() if isinstance(value, cdk.Duration) else repr(value)
-    return [
-        f"configuration_retry_timeout: {shown} is not allowed; give a Duration from 1 second "
-        f"to {int(top // 60)} minutes (the function runs for at most 15 minutes)"
     ]
 
 
