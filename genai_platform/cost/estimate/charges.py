@@ -1,0 +1,110 @@
+"""Resource types priced without the usage profile: one flat monthly price, or no charge (with
+the reason printed in their row)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["NO_CHARGE"]
+
+#: Resources with one flat monthly price: type -> (price key, what the row says).
+_FLAT_MONTHLY: dict[str, tuple[str, str]] = {
+    "AWS::KMS::Key": ("kms_key_month", "customer-managed key; requests not in the usage profile"),
+    "AWS::SecretsManager::Secret": ("secret_month", "one secret"),
+    "AWS::CloudWatch::CompositeAlarm": ("composite_alarm_month", "composite alarm"),
+}
+
+#: Resource types that cost nothing by themselves, with the reason printed in their row.
+NO_CHARGE: Mapping[str, str] = {
+    "AWS::IAM::Role": "IAM is free",
+    "AWS::IAM::Policy": "IAM is free",
+    "AWS::IAM::ManagedPolicy": "IAM is free",
+    "AWS::IAM::InstanceProfile": "IAM is free",
+    "AWS::IAM::ServiceLinkedRole": "IAM is free",
+    "AWS::IAM::OIDCProvider": "IAM is free",
+    "AWS::EC2::VPC": "a VPC is free",
+    "AWS::EC2::Subnet": "subnets are free",
+    "AWS::EC2::RouteTable": "route tables are free",
+    "AWS::EC2::Route": "routes are free",
+    "AWS::EC2::SubnetRouteTableAssociation": "free",
+    "AWS::EC2::SecurityGroup": "security groups are free",
+    "AWS::EC2::SecurityGroupIngress": "free",
+    "AWS::EC2::SecurityGroupEgress": "free",
+    "AWS::EC2::InternetGateway": "free (data transfer billed separately)",
+    "AWS::EC2::VPCGatewayAttachment": "free",
+    "AWS::EC2::FlowLog": "billed as CloudWatch Logs ingestion on its log group",
+    "AWS::KMS::Alias": "aliases are free",
+    "AWS::SNS::Topic": "no charge at idle; first million publishes a month free",
+    "AWS::SNS::TopicPolicy": "free",
+    "AWS::SNS::Subscription": "no charge at idle; e-mail notifications beyond 1,000 a month "
+    "billed per 100,000",
+    "AWS::SQS::Queue": "no charge at idle; first million requests a month free",
+    "AWS::SQS::QueuePolicy": "free",
+    "AWS::CE::AnomalyMonitor": "Cost Anomaly Detection is free",
+    "AWS::CE::AnomalySubscription": "Cost Anomaly Detection is free",
+    "AWS::S3::BucketPolicy": "free",
+    "AWS::Logs::ResourcePolicy": "free",
+    "AWS::Logs::SubscriptionFilter": "free (billed on the destination)",
+    "AWS::Logs::MetricFilter": "free (the metric it writes is billed as a custom metric)",
+    "AWS::Lambda::Permission": "free",
+    "AWS::Lambda::LayerVersion": "free (storage within the code storage quota)",
+    "AWS::Lambda::Alias": "free",
+    "AWS::Lambda::Version": "free",
+    "AWS::Lambda::EventInvokeConfig": "free",
+    "AWS::Lambda::EventSourceMapping": "free (billed as Lambda invocations)",
+    "AWS::Lambda::Url": "free",
+    "AWS::Events::Rule": "no charge for AWS service events and schedules",
+    "AWS::Events::EventBusPolicy": "free",
+    "AWS::Scheduler::Schedule": "no charge at idle; first 14 million invocations a month free",
+    "AWS::SSM::Parameter": "standard parameters are free",
+    "AWS::SSM::Document": "free",
+    "AWS::SecretsManager::ResourcePolicy": "free",
+    "AWS::SecretsManager::RotationSchedule": "free (billed as Lambda invocations)",
+    "AWS::SageMaker::Model": "billed through its endpoint configuration's instances",
+    "AWS::SageMaker::Endpoint": "billed through its endpoint configuration's instances",
+    "AWS::SageMaker::InferenceComponent": "billed through its endpoint configuration's instances",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "free (its schedules are priced on the "
+    "endpoint configuration)",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "free",
+    "AWS::ApiGateway::Deployment": "billed per API call on the REST API",
+    "AWS::ApiGateway::Stage": "billed per API call on the REST API (no cache cluster)",
+    "AWS::ApiGateway::Resource": "free",
+    "AWS::ApiGateway::Method": "free",
+    "AWS::ApiGateway::Model": "free",
+    "AWS::ApiGateway::RequestValidator": "free",
+    "AWS::ApiGateway::GatewayResponse": "free",
+    "AWS::ApiGateway::Account": "free",
+    "AWS::ApiGateway::ApiKey": "free",
+    "AWS::ApiGateway::UsagePlan": "free",
+    "AWS::ApiGateway::UsagePlanKey": "free",
+    "AWS::ApiGateway::Authorizer": "free (its Lambda billed per invocation)",
+    "AWS::WAFv2::WebACLAssociation": "free (the web ACL is priced)",
+    "AWS::WAFv2::LoggingConfiguration": "billed as CloudWatch Logs ingestion",
+    "AWS::AppConfig::Application": "AppConfig bills configuration requests only",
+    "AWS::AppConfig::Environment": "AppConfig bills configuration requests only",
+    "AWS::AppConfig::ConfigurationProfile": "AppConfig bills configuration requests only",
+    "AWS::AppConfig::HostedConfigurationVersion": "AppConfig bills configuration requests only",
+    "AWS::AppConfig::DeploymentStrategy": "AppConfig bills configuration requests only",
+    "AWS::AppConfig::Deployment": "AppConfig bills configuration requests only",
+    "AWS::Bedrock::Guardrail": "no charge at idle; text units assessed at usage are not in "
+    "the usage profile",
+    "AWS::Bedrock::GuardrailVersion": "free",
+    "AWS::Bedrock::EnforcedGuardrailConfiguration": "free (assessments billed per text unit)",
+    "AWS::Bedrock::ApplicationInferenceProfile": "free (invocations billed as model tokens)",
+    "AWS::Bedrock::KnowledgeBase": "no charge at idle (billed on its vector store and tokens)",
+    "AWS::Bedrock::DataSource": "free (ingestion billed as embedding tokens)",
+    "AWS::S3Vectors::VectorBucket": "no charge at idle; vectors are billed per GB-month stored, "
+    "per GB written and per query, which the usage profile does not model",
+    "AWS::S3Vectors::Index": "billed through its vector bucket's storage, writes and queries",
+    "AWS::S3Vectors::VectorBucketPolicy": "free",
+    "AWS::Events::EventBus": "no charge at idle; custom events billed per million published, "
+    "which the usage profile does not model",
+    "AWS::CloudFormation::Stack": "free (its resources are priced from its template)",
+    "AWS::CloudFormation::WaitConditionHandle": "free",
+    "AWS::CDK::Metadata": "CDK metadata, not a billed resource",
+    "AWS::Organizations::Policy": "free",
+    "AWS::Budgets::BudgetsAction": "free",
+    "AWS::StepFunctions::StateMachine": "no charge at idle (billed per state transition)",
+    "AWS::Events::Archive": "no charge at idle",
+    "AWS::CodePipeline::Pipeline": "not part of the runtime platform",
+}
