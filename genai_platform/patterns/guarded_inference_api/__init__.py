@@ -72,10 +72,13 @@ API can use a guardrail and endpoints other stacks own, imported with
 :class:`GatewayCallerRole` ``(api=...)`` needs (an :class:`~genai_platform.IGuardedInferenceApi`).
 
 The package holds one module per concern: :mod:`.props` (props, limits, shared names),
-:mod:`.validation`, :mod:`.routing_config` (AppConfig), :mod:`.functions` (functions, roles,
-endpoints), :mod:`.tables` (tables, kill switch), :mod:`.edge` (resource policy, schemas, WAF,
-account logging role), :mod:`.api` (:class:`GuardedInferenceApi`) and :mod:`.caller_role`
-(:class:`GatewayCallerRole`).
+:mod:`.validation` (the plan, with :mod:`.value_checks`, :mod:`.model_checks`,
+:mod:`.tenant_checks`, :mod:`.setting_checks` and :mod:`.caller_checks`), :mod:`.routing_config`
+(AppConfig), :mod:`.functions` (functions, roles, endpoints), :mod:`.tables` (tables, kill
+switch), :mod:`.edge` (resource policy, schemas, WAF, account logging role), :mod:`.api`
+(:class:`GuardedInferenceApi`, with :mod:`.attributes`, :mod:`.metrics` and :mod:`.building`),
+:mod:`.imported` (the API of :meth:`GuardedInferenceApi.from_api_attributes`) and
+:mod:`.caller_role` (:class:`GatewayCallerRole`).
 """
 
 from __future__ import annotations

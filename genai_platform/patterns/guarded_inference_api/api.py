@@ -1,28 +1,23 @@
 """The guarded inference API construct: one SigV4-signed HTTPS API in front of every approved
-model (see the package documentation for everything it builds)."""
+model (see the package documentation for everything it builds). Its props, ``__init__`` and
+import live here; its attributes, metrics and building steps come from :mod:`.attributes`,
+:mod:`.metrics` and :mod:`.building`, the imported API from :mod:`.imported`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
-from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.interfaces import (
     IGuardedInferenceApi,
     IGuardrail,
@@ -32,30 +27,24 @@ from genai_platform.constructs.interfaces import (
 from genai_platform.constructs.keys import logs_may_use_key
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
+from genai_platform.patterns.guarded_inference_api.building import _ApiBuilder
 from genai_platform.patterns.guarded_inference_api.edge import (
-    _GATEWAY_RESPONSES,
     _access_log_format,
-    _chat_schema,
-    _feedback_schema,
-    _openai_chat_schema,
     _resource_policy,
     account_logging_role,
     build_web_acl,
     execute_api_endpoint,
 )
 from genai_platform.patterns.guarded_inference_api.functions import (
-    _grant_table_key,
     _powertools_layer_arn,
     build_function,
     encrypted_log_group,
     function_security_group,
-    interface_endpoint_for,
 )
-from genai_platform.patterns.guarded_inference_api.identity_keys import IssuerKeySets, jose_layer
+from genai_platform.patterns.guarded_inference_api.identity_keys import jose_layer
+from genai_platform.patterns.guarded_inference_api.imported import _ImportedApi
 from genai_platform.patterns.guarded_inference_api.profiles import (
     APPLICATION_INFERENCE_PROFILE_QUOTA,
-    GATEWAY_TAG_KEY,
     UNPRICED_WARNING_ID,
     TenantProfiles,
 )
@@ -71,7 +60,6 @@ from genai_platform.patterns.guarded_inference_api.props import (
     IMPORTED_KEY_WARNING_ID,
     INVOKE_TIMEOUT_MARGIN_SECONDS,
     METRICS_NAMESPACE,
-    ROUTES,
     RUNTIME,
     SERVICE_NAME,
     CallTimeouts,
@@ -79,14 +67,6 @@ from genai_platform.patterns.guarded_inference_api.props import (
     RequestLimits,
     RetryPolicy,
     Tenant,
-    gateway_route_arns,
-)
-from genai_platform.patterns.guarded_inference_api.props import (
-    api_key_secret_name as _secret_name,
-)
-from genai_platform.patterns.guarded_inference_api.retrieval import (
-    grant_retrieval,
-    retrieve_schema,
 )
 from genai_platform.patterns.guarded_inference_api.routing_config import (
     DEFAULT_CONFIG_POLL_SECONDS,
@@ -96,7 +76,6 @@ from genai_platform.patterns.guarded_inference_api.routing_config import (
 from genai_platform.patterns.guarded_inference_api.tables import build_table, kill_switch
 from genai_platform.patterns.guarded_inference_api.tenants import TenantAccess
 from genai_platform.patterns.guarded_inference_api.validation import (
-    _Plan,
     _plan,
     _validate_api_import,
 )
@@ -104,7 +83,7 @@ from genai_platform.patterns.guarded_inference_api.validation import (
 __all__ = ["GuardedInferenceApi"]
 
 
-class GuardedInferenceApi(Construct):
+class GuardedInferenceApi(_ApiBuilder):
     """The platform's inference API: IAM-authenticated, WAF-protected, per-tenant metered.
 
     Application teams call it from their own accounts with SigV4-signed requests and their
@@ -594,52 +573,6 @@ class GuardedInferenceApi(Construct):
 
         self._acknowledge_api()
 
-    # ------------------------------------------------------------------ attributes
-
-    @property
-    def api(self) -> apigateway.IRestApi:
-        """The REST API."""
-        return self._api
-
-    @property
-    def api_id(self) -> str:
-        """The REST API's id."""
-        return self._api.rest_api_id
-
-    @property
-    def name_prefix(self) -> str:
-        """The ``name_prefix`` the API was built with."""
-        return self._name_prefix
-
-    @property
-    def account(self) -> str:
-        """The account the API lives in (its stack's)."""
-        return self._stack.account
-
-    @property
-    def region(self) -> str:
-        """The Region the API lives in (its stack's)."""
-        return self._stack.region
-
-    @property
-    def execute_api_arns(self) -> list[str]:
-        """``execute-api`` ARNs of the routes of this API's stage, with its id."""
-        return [self.execute_api_arn_for(method, path) for method, path in ROUTES]
-
-    def api_key_secret_name(self, tenant_id: str) -> str:
-        """Name of a tenant's API key secret: ``<prefix>/gateway/<tenant>/api-key``."""
-        return _secret_name(self._name_prefix, tenant_id)
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` (of this account) call the routes: ``execute-api:Invoke`` on
-        :attr:`execute_api_arns`. The resource policy still admits only the tenants'
-        principals, and every method needs the tenant's API key. A role, user or group gets
-        the statement in a customer-managed policy (no inline policy)."""
-        grantee = managed_policy_grantee(self, grantee, description="Invoke the inference API")
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
-        )
-
     # ------------------------------------------------------------------ import
 
     @staticmethod
@@ -698,557 +631,6 @@ class GuardedInferenceApi(Construct):
             name_prefix=name_prefix,
         )
 
-    @property
-    def url(self) -> str:
-        """Base URL of the stage:
-        ``https://<api id>.execute-api.<region>.amazonaws.com/<stage>/``."""
-        return self._api.url
 
-    @property
-    def stage_name(self) -> str:
-        """The API's stage."""
-        return self._stage_name
-
-    @property
-    def stage(self) -> apigateway.Stage:
-        """The API's stage construct (for its ``metric_*`` methods)."""
-        return self._api.deployment_stage
-
-    @property
-    def invoke_function(self) -> lambda_.IFunction:
-        """The function behind ``POST /v1/chat`` and ``GET /v1/models``."""
-        return self._invoke_function
-
-    @property
-    def feedback_function(self) -> lambda_.IFunction:
-        """The function behind ``POST /v1/feedback``."""
-        return self._feedback_function
-
-    @property
-    def quota_table(self) -> dynamodb.ITable:
-        """Monthly token usage per tenant (partition key ``pk`` = ``<tenant>#<YYYY-MM>``)."""
-        return self._quota_table
-
-    @property
-    def feedback_table(self) -> dynamodb.ITable:
-        """Feedback per response and caller (``response_id``, ``caller``; TTL ``expires_at``)."""
-        return self._feedback_table
-
-    @property
-    def kill_switch(self) -> ssm.IStringParameter:
-        """The kill-switch parameter (``off``/``on``); grant the cost guard ``grant_write``."""
-        return self._kill_switch
-
-    @property
-    def api_key_secrets(self) -> Mapping[str, secretsmanager.ISecret]:
-        """Each tenant's API key secret (JSON ``{"api_key": ...}``), by tenant id."""
-        return MappingProxyType(self._tenant_access.secrets)
-
-    @property
-    def api_keys(self) -> Mapping[str, apigateway.IApiKey]:
-        """Each tenant's API key, by tenant id."""
-        return MappingProxyType(self._tenant_access.api_keys)
-
-    @property
-    def usage_plans(self) -> Mapping[str, apigateway.IUsagePlan]:
-        """Each tenant's usage plan, by tenant id."""
-        return MappingProxyType(self._tenant_access.usage_plans)
-
-    @property
-    def application_inference_profiles(self) -> Mapping[str, Mapping[str, str]]:
-        """Each tenant's application inference profile ARN per Bedrock alias (tokens), by
-        tenant id; the gateway invokes through them (see :mod:`.profiles`)."""
-        return MappingProxyType(self._tenant_profiles.arns())
-
-    @property
-    def model_prices(self) -> Mapping[str, Mapping[str, float]]:
-        """USD per million input/output tokens per Bedrock alias, from the price table for
-        the stack's region (what ``CostUSD`` and the budgets use); unpriced aliases absent."""
-        return MappingProxyType(self._plan.prices)
-
-    @property
-    def web_acl_arn(self) -> str:
-        """ARN of the WAF web ACL associated with the stage."""
-        return self._web_acl.attr_arn
-
-    @property
-    def encryption_key(self) -> kms.IKey:
-        """The key of the tables and log groups."""
-        return self._encryption_key
-
-    @property
-    def response_id_key(self) -> kms.IKey:
-        """The HMAC key (HMAC_256) the functions derive their response-id signing key from."""
-        return self._response_id_key
-
-    @property
-    def api_key_encryption_key(self) -> kms.IKey:
-        """The key of the API key secrets."""
-        return self._secrets_key
-
-    @property
-    def access_log_group(self) -> logs.ILogGroup:
-        """The stage's access log group."""
-        return self._access_log_group
-
-    @property
-    def vpc_endpoint(self) -> ec2.IInterfaceVpcEndpoint | None:
-        """The ``execute-api`` endpoint of a PRIVATE API; None for a REGIONAL one."""
-        return self._vpc_endpoint
-
-    @property
-    def security_group(self) -> ec2.ISecurityGroup | None:
-        """The functions' security group in the private network; None without a network."""
-        return self._security_group
-
-    @property
-    def gateway_config(self) -> str:
-        """The functions' whole routing config as JSON (a token: it holds the guardrail's
-        attributes), as stored in AppConfig (see :attr:`routing_config`)."""
-        return cdk.Stack.of(self).to_json_string(self._config_document)
-
-    @property
-    def routing_config(self) -> RoutingConfigStore:
-        """The AppConfig application, environment and hosted configuration holding the routing
-        config; a new hosted configuration version deployed there reaches every execution
-        environment within ``GATEWAY_CONFIG_POLL_SECONDS`` (45 s)."""
-        return self._routing_config
-
-    @property
-    def issuer_key_sets(self) -> IssuerKeySets | None:
-        """The identity providers' key-set parameters and their scheduled copier; None when no
-        tenant has an identity provider."""
-        return self._key_sets
-
-    @property
-    def model_aliases(self) -> tuple[str, ...]:
-        """Every alias the gateway serves, Bedrock then self-hosted."""
-        return tuple(self._plan.models)
-
-    @property
-    def bedrock_aliases(self) -> tuple[str, ...]:
-        """The aliases the gateway serves through Bedrock."""
-        return tuple(self._plan.bedrock_aliases)
-
-    @property
-    def tenant_ids(self) -> tuple[str, ...]:
-        """The tenants' ids, as the gateway's metrics carry them (dimension ``Tenant``)."""
-        return tuple(t.id for t in self._plan.tenants)
-
-    @property
-    def features(self) -> tuple[str, ...]:
-        """The feature tags the gateway's metrics carry (dimension ``Feature``; anything
-        else folds into ``other``)."""
-        return tuple(self._plan.features)
-
-    # ------------------------------------------------------------------ ARNs
-
-    def execute_api_arn_for(self, method: str, path: str) -> str:
-        """``execute-api`` ARN of one route of this API's stage (this account and region)."""
-        if (method, path) not in ROUTES:
-            raise ValueError(
-                f"method, path: {(method, path)!r} is not a route of the API; routes: "
-                f"{', '.join(f'{m} {p}' for m, p in ROUTES)}"
-            )
-        return self._api.arn_for_execute_api(method, path, self._stage_name)
-
-    def route_arns(self, *, account: str | None = None, region: str | None = None) -> list[str]:
-        """ARNs of the routes with the API id wildcarded, as an identity policy in
-        another account writes them (see :func:`gateway_route_arns`). Default: this stack's
-        account and region."""
-        return gateway_route_arns(
-            partition=self._stack.partition,
-            region=region or self._stack.region,
-            account=account or self._stack.account,
-            stage_name=self._stage_name,
-        )
-
-    # ------------------------------------------------------------------ metrics
-
-    def metric_count(self, **props: Any) -> cloudwatch.Metric:
-        """API Gateway ``Count`` of the stage. Default: Sum over 5 minutes."""
-        return self._api.deployment_stage.metric_count(**props)
-
-    def metric_latency(self, **props: Any) -> cloudwatch.Metric:
-        """API Gateway ``Latency`` of the stage (ms). Default: Average over 5 minutes."""
-        return self._api.deployment_stage.metric_latency(**props)
-
-    def metric_integration_latency(self, **props: Any) -> cloudwatch.Metric:
-        """API Gateway ``IntegrationLatency`` of the stage (ms). Default: Average."""
-        return self._api.deployment_stage.metric_integration_latency(**props)
-
-    def metric_client_error(self, **props: Any) -> cloudwatch.Metric:
-        """API Gateway ``4XXError`` of the stage. Default: Sum over 5 minutes."""
-        return self._api.deployment_stage.metric_client_error(**props)
-
-    def metric_server_error(self, **props: Any) -> cloudwatch.Metric:
-        """API Gateway ``5XXError`` of the stage. Default: Sum over 5 minutes."""
-        return self._api.deployment_stage.metric_server_error(**props)
-
-    def metric_blocked_requests(self, **props: Any) -> cloudwatch.Metric:
-        """WAF ``BlockedRequests`` of the web ACL. Default: Sum over 5 minutes."""
-        return cloudwatch.Metric(
-            namespace="AWS/WAFV2",
-            metric_name="BlockedRequests",
-            dimensions_map={
-                "WebACL": self._web_acl_name,
-                "Region": self._stack.region,
-                "Rule": "ALL",
-            },
-            **{"statistic": "Sum", **props},
-        )
-
-    # ------------------------------------------------------------------ building
-
-    def _add_function_endpoints(self, network: PrivateNetwork, *, tracing: bool) -> None:
-        """The interface endpoints the functions need, added to the network when it lacks them:
-        AppConfig Data (the routing config), SSM (the kill switch), KMS (the response-id key),
-        Bedrock runtime (Converse, ApplyGuardrail), SageMaker runtime (self-hosted models) and,
-        with tracing, X-Ray. The isolated subnets have no other route out, so without them those
-        calls fail (and traces are silently lost)."""
-        account = iam.AccountPrincipal(self._stack.account)
-        interface_endpoint_for(
-            self,
-            network,
-            service="appconfigdata",
-            id="AppConfigDataEndpoint",
-            statement=iam.PolicyStatement(
-                sid="GatewayFunctionsReadTheRoutingConfig",
-                principals=[account],
-                actions=[
-                    "appconfig:StartConfigurationSession",
-                    "appconfig:GetLatestConfiguration",
-                ],
-                resources=[self._routing_config.configuration_arn],
-            ),
-        )
-        # What the functions call on every cold start or request: the kill switch (SSM), the
-        # response-id key (KMS), and the models. Reused when the network has them already.
-        needed = [
-            ("ssm", "SsmEndpoint", ["ssm:GetParameter"], [self._kill_switch.parameter_arn]),
-            ("kms", "KmsEndpoint", ["kms:GenerateMac"], [self._response_id_key.key_arn]),
-        ]
-        if self._plan.bedrock_aliases or self._plan.self_hosted:
-            needed.append(
-                (
-                    "bedrock-runtime",
-                    "BedrockRuntimeEndpoint",
-                    [
-                        "bedrock:InvokeModel",
-                        "bedrock:InvokeModelWithResponseStream",
-                        "bedrock:ApplyGuardrail",
-                    ],
-                    ["*"],
-                )
-            )
-        if self._plan.self_hosted:
-            needed.append(
-                (
-                    "sagemaker.runtime",
-                    "SageMakerRuntimeEndpoint",
-                    ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream"],
-                    ["*"],
-                )
-            )
-        for service, endpoint_id, actions, resources in needed:
-            interface_endpoint_for(
-                self,
-                network,
-                service=service,
-                id=endpoint_id,
-                statement=iam.PolicyStatement(
-                    sid=f"GatewayFunctionsCall{endpoint_id.removesuffix('Endpoint')}",
-                    principals=[account],
-                    actions=actions,
-                    resources=resources,
-                ),
-            )
-        if tracing:
-            interface_endpoint_for(
-                self,
-                network,
-                service="xray",
-                id="XRayEndpoint",
-                statement=iam.PolicyStatement(
-                    sid="GatewayFunctionsSendTraces",
-                    principals=[account],
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
-                ),
-            )
-
-    def _add_retrieval(
-        self, network: PrivateNetwork | None, key: kms.IKey, retention: logs.RetentionDays
-    ) -> IssuerKeySets | None:
-        """Retrieve on exactly the configured knowledge bases, the key-set copier, and the
-        endpoints the invoke function needs for them in the private network."""
-        plan = self._plan.retrieval
-        if plan is None:
-            return None
-        key_sets = None
-        if plan.identities:
-            key_sets = IssuerKeySets(
-                self,
-                "IssuerKeySets",
-                identities=plan.identities,
-                name_prefix=self._name_prefix,
-                key=key,
-                log_retention=retention,
-            )
-        parameter_arns = [p.parameter_arn for p in key_sets.parameters.values()] if key_sets else []
-        grant_retrieval(self._invoke_role, plan, parameter_arns)
-        if network is not None:
-            account = iam.AccountPrincipal(self._stack.account)
-            interface_endpoint_for(
-                self,
-                network,
-                service="bedrock-agent-runtime",
-                id="BedrockAgentRuntimeEndpoint",
-                statement=iam.PolicyStatement(
-                    sid="GatewayFunctionsRetrieve",
-                    principals=[account],
-                    actions=["bedrock:Retrieve"],
-                    resources=[kb.knowledge_base_arn for kb in plan.knowledge_bases.values()],
-                ),
-            )
-            ssm_endpoint = network.interface_endpoints.get("ssm") or self.node.try_find_child(
-                "SsmEndpoint"
-            )
-            if parameter_arns and isinstance(ssm_endpoint, ec2.InterfaceVpcEndpoint):
-                ssm_endpoint.add_to_policy(
-                    iam.PolicyStatement(
-                        sid="GatewayFunctionsReadIssuerKeySets",
-                        principals=[account],
-                        actions=["ssm:GetParameter"],
-                        resources=parameter_arns,
-                    )
-                )
-        return key_sets
-
-    def _grant_invoke_function(self, catalog: ModelCatalog) -> None:
-        fn = self._invoke_function
-        if self._plan.bedrock_aliases:
-            # Approved text models and the tenants' application inference profiles, only with
-            # the guardrail, and ApplyGuardrail.
-            catalog.grant_invoke_application_profiles(
-                fn, self._guardrail, tag_key=GATEWAY_TAG_KEY, tag_value=self._name_prefix
-            )
-            self._acknowledge_profile_wildcard(catalog)
-        if self._plan.self_hosted:
-            self._guardrail.grant_apply(fn)
-            for endpoint in self._plan.self_hosted.values():
-                endpoint.grant_invoke(fn)
-        iam.Grant.add_to_principal(
-            grantee=fn,
-            actions=["dynamodb:GetItem", "dynamodb:UpdateItem"],
-            resource_arns=[self._quota_table.table_arn],
-        )
-        _grant_table_key(fn, self._encryption_key, self._stack)
-        self._kill_switch.grant_read(fn)
-
-    def _grant_feedback_function(self) -> None:
-        fn = self._feedback_function
-        iam.Grant.add_to_principal(
-            grantee=fn,
-            actions=["dynamodb:PutItem"],
-            resource_arns=[self._feedback_table.table_arn],
-        )
-        _grant_table_key(fn, self._encryption_key, self._stack)
-
-    def _add_routes(self, plan: _Plan) -> None:
-        api = self._api
-        validator = api.add_request_validator(
-            "BodyValidator",
-            request_validator_name="body-and-parameters",
-            validate_request_body=True,
-            validate_request_parameters=True,
-        )
-        chat_model = api.add_model(
-            "ChatRequestModel",
-            content_type="application/json",
-            model_name="ChatRequest",
-            description="POST /v1/chat body",
-            schema=_chat_schema(plan.limits),
-        )
-        feedback_model = api.add_model(
-            "FeedbackRequestModel",
-            content_type="application/json",
-            model_name="FeedbackRequest",
-            description="POST /v1/feedback body",
-            schema=_feedback_schema(),
-        )
-        openai_model = api.add_model(
-            "ChatCompletionsRequestModel",
-            content_type="application/json",
-            model_name="ChatCompletionsRequest",
-            description="POST /v1/chat/completions body (OpenAI chat-completions shape)",
-            schema=_openai_chat_schema(plan.limits),
-        )
-        v1 = api.root.add_resource("v1")
-        invoke = apigateway.LambdaIntegration(self._invoke_function, allow_test_invoke=False)
-        feedback = apigateway.LambdaIntegration(self._feedback_function, allow_test_invoke=False)
-        chat = v1.add_resource("chat")
-        self._methods = {
-            ("POST", "/v1/chat"): chat.add_method(
-                "POST",
-                invoke,
-                request_validator=validator,
-                # Every content type is validated: "$default" catches bodies sent as another.
-                request_models={"application/json": chat_model, "$default": chat_model},
-            ),
-            # The same chat path in OpenAI's shape (the invoke function translates both ways).
-            ("POST", "/v1/chat/completions"): chat.add_resource("completions").add_method(
-                "POST",
-                invoke,
-                request_validator=validator,
-                request_models={"application/json": openai_model, "$default": openai_model},
-            ),
-            ("GET", "/v1/models"): v1.add_resource("models").add_method("GET", invoke),
-            ("POST", "/v1/feedback"): v1.add_resource("feedback").add_method(
-                "POST",
-                feedback,
-                request_validator=validator,
-                request_models={"application/json": feedback_model, "$default": feedback_model},
-            ),
-        }
-
-        if plan.retrieval is not None:
-            retrieve_model = api.add_model(
-                "RetrieveRequestModel",
-                content_type="application/json",
-                model_name="RetrieveRequest",
-                description="POST /v1/retrieve body",
-                schema=retrieve_schema(),
-            )
-            self._methods[("POST", "/v1/retrieve")] = v1.add_resource("retrieve").add_method(
-                "POST",
-                invoke,
-                request_validator=validator,
-                request_models={"application/json": retrieve_model, "$default": retrieve_model},
-            )
-
-    def _add_gateway_responses(self) -> None:
-        """Errors API Gateway answers itself, shaped like the functions' errors."""
-        for response_type, code, template in _GATEWAY_RESPONSES:
-            self._api.add_gateway_response(
-                f"{code}Response",
-                type=response_type,
-                templates={"application/json": template.replace("__CODE__", code)},
-            )
-
-    # ------------------------------------------------------------------ acknowledgements
-
-    def _acknowledge_profile_wildcard(self, catalog: ModelCatalog) -> None:
-        policy = catalog.policy_of(self._invoke_function)
-        pattern = catalog.application_profile_pattern
-        if policy is None or pattern is None:
-            return
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[Resource::{_nag_value(self._stack, pattern)}]",
-            "Bedrock generates the ids of the tenants' application inference profiles; the "
-            f"statement admits only profiles tagged {GATEWAY_TAG_KEY}={self._name_prefix} "
-            "(aws:ResourceTag), only with the platform guardrail, so the policy does not grow "
-            "with the tenants",
-        )
-
-    def _acknowledge_api(self) -> None:
-        stage = self._api.deployment_stage.node.default_child or self._api.deployment_stage
-        for pack in ("NIST.800.53.R5", "HIPAA.Security"):
-            acknowledge(
-                stage,
-                f"{pack}-APIGWCacheEnabledAndEncrypted",
-                "Responses are model outputs for one caller's prompt; a stage cache would serve "
-                "one tenant's answer to another, so caching stays off",
-            )
-            acknowledge(
-                stage,
-                f"{pack}-APIGWSSLEnabled",
-                "Every integration is a Lambda proxy invoked by API Gateway through the signed "
-                "Lambda API; stage client certificates only authenticate API Gateway to HTTP "
-                "backends, and this API has none",
-            )
-        for method in self._methods.values():
-            acknowledge(
-                method.node.default_child or method,
-                "AwsSolutions-COG4",
-                "Callers are IAM roles of application accounts authenticated by SigV4 "
-                "(AWS_IAM authorization plus the resource policy); there are no end users "
-                "that a Cognito user pool would hold",
-            )
-
-
-class _ImportedApi(Construct):
-    """A guarded inference API referenced by its attributes
-    (:meth:`GuardedInferenceApi.from_api_attributes`)."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        api_id: str,
-        account: str,
-        region: str,
-        stage_name: str,
-        name_prefix: str,
-    ) -> None:
-        super().__init__(scope, id)
-        self._api_id = api_id
-        self._account = account
-        self._region = region
-        self._stage_name = stage_name
-        self._name_prefix = name_prefix
-
-    @property
-    def api_id(self) -> str:
-        """The id given."""
-        return self._api_id
-
-    @property
-    def account(self) -> str:
-        """The account given."""
-        return self._account
-
-    @property
-    def region(self) -> str:
-        """The Region given (or the importing stack's)."""
-        return self._region
-
-    @property
-    def stage_name(self) -> str:
-        """The stage given."""
-        return self._stage_name
-
-    @property
-    def name_prefix(self) -> str:
-        """The name prefix given."""
-        return self._name_prefix
-
-    @property
-    def execute_api_arns(self) -> list[str]:
-        """``execute-api`` ARNs of the routes of the API's stage."""
-        return gateway_route_arns(
-            partition=cdk.Stack.of(self).partition,
-            region=self._region,
-            account=self._account,
-            stage_name=self._stage_name,
-            api_id=self._api_id,
-        )
-
-    def api_key_secret_name(self, tenant_id: str) -> str:
-        """Name of a tenant's API key secret: ``<prefix>/gateway/<tenant>/api-key``."""
-        return _secret_name(self._name_prefix, tenant_id)
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """``execute-api:Invoke`` on :attr:`execute_api_arns` (for a role, user or group, in a
-        customer-managed policy)."""
-        grantee = managed_policy_grantee(self, grantee, description="Invoke the inference API")
-        return iam.Grant.add_to_principal(
-            grantee=grantee, actions=["execute-api:Invoke"], resource_arns=self.execute_api_arns
-        )
-
-
-if TYPE_CHECKING:  # both implement the interface (checked by mypy)
+if TYPE_CHECKING:  # implements the interface (checked by mypy)
     _OWNED: type[IGuardedInferenceApi] = GuardedInferenceApi
-    _IMPORTED: type[IGuardedInferenceApi] = _ImportedApi
