@@ -643,6 +643,19 @@ def test_grounded_chat_with_a_self_hosted_model_is_400(
     assert rag.kb.requests == []
 
 
+def test_grounded_question_over_the_grounding_query_limit_is_400(
+    rag: RagGateway, api_event: ApiEventFactory
+) -> None:
+    # GIVEN a question longer than the contextual grounding check's 1,000-character query
+    body = {"messages": [{"role": "user", "content": "pay? " * 201}], "knowledge_base": "handbook"}
+    # WHEN it is asked of the knowledge base
+    result = rag.call(api_event, "/v1/chat", body, user_token=token())
+    # THEN 400 naming the message, and nothing was retrieved
+    assert result.status == 400 and result.error["field"] == "messages[0].content"
+    assert "at most 1000" in result.error["message"]
+    assert rag.kb.requests == []
+
+
 def test_retrieval_metrics_carry_tenant_and_knowledge_base(
     rag: RagGateway, api_event: ApiEventFactory
 ) -> None:

@@ -39,6 +39,12 @@ guarded. With no passages, the model is told nothing was found, and the answer c
 citations. Grounded chat is served by Bedrock aliases only (a SageMaker alias is refused, and
 is never used as a fallback for it).
 
+The contextual grounding check takes at most 100,000 characters of grounding source, 1,000 of
+query and 5,000 of response (Amazon Bedrock User Guide, "Use contextual grounding check to
+filter hallucinations in responses"): a grounded question longer than
+:data:`GROUNDING_QUERY_MAX_CHARS` is refused with a 400 naming the message; what Bedrock does
+with a longer answer than 5,000 characters is not documented there and was not verified.
+
 Metrics (``Tenant``, ``KnowledgeBase``): ``Retrievals``, ``EmptyRetrievals``,
 ``RetrievalTopScore``, ``ChunksReturned``; ``GroundingInterventions`` (``Tenant``, ``Feature``,
 ``Model``) when the grounding check blocked an answer.
@@ -91,6 +97,7 @@ from gw_targets import (
 
 __all__ = [
     "FILTER_GROUP_CHUNK",
+    "GROUNDING_QUERY_MAX_CHARS",
     "RETRIEVAL_SCOPE_FIELDS",
     "RETRIEVE_READ_TIMEOUT_SECONDS",
     "Access",
@@ -131,6 +138,8 @@ RETRIEVAL_SCOPE_FIELDS: tuple[str, ...] = (
     "identity",
 )
 _RETRIEVE_FIELDS = ("query", "top_k", "knowledge_base")
+#: Characters of the question a grounded chat may send as the guardrail's ``query``.
+GROUNDING_QUERY_MAX_CHARS = 1000
 _ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
@@ -635,6 +644,12 @@ def ground(
     """Retrieve for the last user message and build the grounded request."""
     access = resolve_access(event, tenant, alias, call)
     question = request.messages[-1].content
+    if len(question) > GROUNDING_QUERY_MAX_CHARS:
+        raise BadRequest(
+            f"messages[{len(request.messages) - 1}].content",
+            f"has {len(question)} characters; a question to a knowledge base may have at most "
+            f"{GROUNDING_QUERY_MAX_CHARS} (the guardrail's contextual grounding check limit)",
+        )
     retrieval = call.config.retrieval
     assert retrieval is not None  # resolve_access refused otherwise
     chunks = _retrieve(access, question[: retrieval.max_query_chars], retrieval.default_top_k, call)
