@@ -37,9 +37,8 @@ from constructs import Node
 __all__ = ["IGuardedInferenceApi", "IGuardrail", "IInferenceEndpoint", "IKnowledgeBase"]
 
 
-@runtime_checkable
-class IGuardrail(Protocol):
-    """A Bedrock guardrail at one published (numbered) version."""
+class _Placed(Protocol):
+    """What every interface carries: the construct's node and where the resource lives."""
 
     @property
     def node(self) -> Node:
@@ -48,13 +47,18 @@ class IGuardrail(Protocol):
 
     @property
     def account(self) -> str:
-        """The account the guardrail lives in."""
+        """The account the resource lives in."""
         ...
 
     @property
     def region(self) -> str:
-        """The Region the guardrail lives in."""
+        """The Region the resource lives in."""
         ...
+
+
+@runtime_checkable
+class IGuardrail(_Placed, Protocol):
+    """A Bedrock guardrail at one published (numbered) version."""
 
     @property
     def guardrail_arn(self) -> str:
@@ -132,24 +136,9 @@ class IGuardrail(Protocol):
 
 
 @runtime_checkable
-class IInferenceEndpoint(Protocol):
+class IInferenceEndpoint(_Placed, Protocol):
     """A SageMaker endpoint serving one model, real-time with an inference component (what the
     gateway calls) or without one."""
-
-    @property
-    def node(self) -> Node:
-        """The construct's node."""
-        ...
-
-    @property
-    def account(self) -> str:
-        """The account the endpoint lives in."""
-        ...
-
-    @property
-    def region(self) -> str:
-        """The Region the endpoint lives in."""
-        ...
 
     @property
     def endpoint_name(self) -> str:
@@ -212,23 +201,8 @@ class IInferenceEndpoint(Protocol):
 
 
 @runtime_checkable
-class IGuardedInferenceApi(Protocol):
+class IGuardedInferenceApi(_Placed, Protocol):
     """The guarded inference API, as a caller (an application account's role) needs it."""
-
-    @property
-    def node(self) -> Node:
-        """The construct's node."""
-        ...
-
-    @property
-    def account(self) -> str:
-        """The account the API lives in."""
-        ...
-
-    @property
-    def region(self) -> str:
-        """The Region the API lives in."""
-        ...
 
     @property
     def api_id(self) -> str:
@@ -261,23 +235,8 @@ class IGuardedInferenceApi(Protocol):
 
 
 @runtime_checkable
-class IKnowledgeBase(Protocol):
+class IKnowledgeBase(_Placed, Protocol):
     """A Bedrock knowledge base the gateway may retrieve from."""
-
-    @property
-    def node(self) -> Node:
-        """The construct's node."""
-        ...
-
-    @property
-    def account(self) -> str:
-        """The account the knowledge base lives in."""
-        ...
-
-    @property
-    def region(self) -> str:
-        """The Region the knowledge base lives in."""
-        ...
 
     @property
     def knowledge_base_id(self) -> str:
