@@ -28,6 +28,7 @@ __all__ = [
     "acknowledge",
     "acknowledge_warning",
     "add_nag_packs",
+    "nag_value",
     "read_acknowledgements",
     "read_nag_report",
     "synth_and_report",
@@ -85,6 +86,27 @@ def add_nag_packs(scope: cdk.Stage, *, verbose: bool = False) -> None:
         NIST80053R5Checks(scope, verbose=verbose),
         HIPAASecurityChecks(scope, verbose=verbose),
     )
+
+
+def nag_value(stack: cdk.Stack, value: str) -> str:
+    """How cdk-nag writes ``value`` (a resource ARN or pattern) in a finding id such as
+    ``AwsSolutions-IAM5[Resource::<value>]``: references as ``<LogicalId>`` (pseudo parameters
+    as ``<AWS::Partition>``), attributes as ``<LogicalId.Attr>``, ``Fn::Join`` parts joined."""
+    resolved = stack.resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved.get("Fn::Join", ["", [resolved]])[1] if isinstance(resolved, dict) else []
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif "Ref" in part:
+            out.append(f"<{part['Ref']}>")
+        elif "Fn::GetAtt" in part:
+            out.append(f"<{'.'.join(part['Fn::GetAtt'])}>")
+        else:
+            out.append(json.dumps(part))
+    return "".join(out)
 
 
 def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:

@@ -19,8 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from genai_platform.compliance import acknowledge
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
+from genai_platform.compliance import acknowledge, nag_value
 
 __all__ = ["acknowledge_generated_findings"]
 
@@ -97,7 +96,7 @@ def _acknowledge_policy(policy: iam.Policy, role: str) -> None:
                     _reason(role, "Action", action),
                 )
         for item in _values(statement.get("Resource", [])):
-            text = _nag_value(stack, item) if not isinstance(item, str) else item
+            text = nag_value(stack, item) if not isinstance(item, str) else item
             if "*" in text and f"Resource::{text}" not in seen:
                 seen.add(f"Resource::{text}")
                 actions = tuple(

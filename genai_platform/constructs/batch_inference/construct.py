@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.batch_inference import permissions, workflow
 from genai_platform.constructs.batch_inference.validation import subnet_ids, validate
 from genai_platform.constructs.batch_inference.workflow import METRIC_NAMESPACE
@@ -263,7 +263,7 @@ class BatchInference(Construct):
         if policy is None:
             return
         stack = cdk.Stack.of(self)
-        finding = f"AwsSolutions-IAM5[Resource::{permissions.nag_arn(stack, objects)}]"
+        finding = f"AwsSolutions-IAM5[Resource::{nag_value(stack, objects)}]"
         if finding not in self._acknowledged.setdefault(policy.node.path, set()):
             self._acknowledged[policy.node.path].add(finding)
             acknowledge(

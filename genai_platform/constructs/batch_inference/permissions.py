@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.network_access import vpc_access_statements
 
@@ -203,23 +203,6 @@ def bucket_account(bucket: s3.IBucket, stack: cdk.Stack) -> str:
     return stack.account if cdk.Token.is_unresolved(account) else account
 
 
-def nag_arn(stack: cdk.Stack, arn: str) -> str:
-    """How cdk-nag spells a resource ARN in a finding id (intrinsics as ``<Id.Attr>``)."""
-    resolved = stack.resolve(arn)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved.get("Fn::Join", ["", []])[1] if isinstance(resolved, dict) else []
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-        elif "Ref" in part:
-            out.append(f"<{part['Ref']}>")
-        elif "Fn::GetAtt" in part:
-            out.append(f"<{part['Fn::GetAtt'][0]}.{part['Fn::GetAtt'][1]}>")
-    return "".join(out)
-
-
 def _acknowledge_service_policy(
     policy: iam.ManagedPolicy,
     bucket: s3.IBucket,
@@ -231,8 +214,8 @@ def _acknowledge_service_policy(
 ) -> None:
     stack = cdk.Stack.of(policy)
     resource = policy.node.default_child or policy
-    read = nag_arn(stack, bucket.arn_for_objects(f"{input_prefix}*"))
-    written = nag_arn(stack, bucket.arn_for_objects(f"{output_prefix}*"))
+    read = nag_value(stack, bucket.arn_for_objects(f"{input_prefix}*"))
+    written = nag_value(stack, bucket.arn_for_objects(f"{output_prefix}*"))
     acknowledge(
         resource,
         f"AwsSolutions-IAM5[Resource::{read}]",
@@ -256,7 +239,7 @@ def _acknowledge_service_policy(
             arn = stack.format_arn(service="ec2", resource=kind, resource_name="*")
             acknowledge(
                 resource,
-                f"AwsSolutions-IAM5[Resource::{nag_arn(stack, arn)}]",
+                f"AwsSolutions-IAM5[Resource::{nag_value(stack, arn)}]",
                 "Bedrock creates and deletes the job's network interfaces with ids unknown in "
                 "advance; the ec2:Vpc condition confines it to this VPC.",
             )
@@ -265,7 +248,7 @@ def _acknowledge_service_policy(
             if "*" in arn:
                 acknowledge(
                     resource,
-                    f"AwsSolutions-IAM5[Resource::{nag_arn(stack, arn)}]",
+                    f"AwsSolutions-IAM5[Resource::{nag_value(stack, arn)}]",
                     "A cross-region inference profile routes to the approved foundation model "
                     "in the profile's destination regions; only that one model is named.",
                 )
@@ -276,7 +259,7 @@ def _acknowledge_state_machine_policy(policy: iam.ManagedPolicy, jobs: str) -> N
     resource = policy.node.default_child or policy
     acknowledge(
         resource,
-        f"AwsSolutions-IAM5[Resource::{nag_arn(stack, jobs)}]",
+        f"AwsSolutions-IAM5[Resource::{nag_value(stack, jobs)}]",
         "Job ARNs carry ids Bedrock assigns at submission; the state machine may create and "
         "read model invocation jobs of this account and region only.",
     )

@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.inference_endpoint.model_source import (
     _ModelSource,
 )
@@ -107,7 +107,7 @@ def _acknowledge_execution_policy(
         repository = stack.format_arn(service="ecr", resource="repository", resource_name="*")
         acknowledge(
             resource,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, repository)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_value(stack, repository)}]",
             "The image URI is resolved only at deploy time, so the pull permission covers "
             "this account's repositories in this region; it allows image reads only.",
         )
@@ -116,7 +116,7 @@ def _acknowledge_execution_policy(
             arn = stack.format_arn(service="ec2", resource=kind, resource_name="*")
             acknowledge(
                 resource,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, arn)}]",
+                f"AwsSolutions-IAM5[Resource::{nag_value(stack, arn)}]",
                 "SageMaker creates and deletes the endpoint's network interfaces with ids "
                 "unknown in advance; the ec2:Vpc condition confines it to this VPC.",
             )
@@ -124,7 +124,7 @@ def _acknowledge_execution_policy(
         objects = model.bucket.arn_for_objects(model.object_pattern)
         acknowledge(
             resource,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, objects)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_value(stack, objects)}]",
             "The model is an uncompressed prefix of many files SageMaker copies; the role may "
             "read only objects under that prefix of the model bucket.",
         )
@@ -136,24 +136,7 @@ def _acknowledge_execution_policy(
             written = output_bucket.arn_for_objects(f"{prefix}*")
             acknowledge(
                 resource,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, written)}]",
+                f"AwsSolutions-IAM5[Resource::{nag_value(stack, written)}]",
                 "SageMaker writes result and capture objects with request-specific names; "
                 "the role may only put objects under this prefix of the output bucket.",
             )
-
-
-def _nag_arn(stack: cdk.Stack, arn: str) -> str:
-    """How cdk-nag spells a resource ARN in a finding id (intrinsics as ``<Id.Attr>``)."""
-    resolved = stack.resolve(arn)
-    if isinstance(resolved, str):
-        return resolved
-    parts = resolved.get("Fn::Join", ["", []])[1] if isinstance(resolved, dict) else []
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-        elif "Ref" in part:
-            out.append(f"<{part['Ref']}>")
-        elif "Fn::GetAtt" in part:
-            out.append(f"<{part['Fn::GetAtt'][0]}.{part['Fn::GetAtt'][1]}>")
-    return "".join(out)

@@ -49,7 +49,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3vectors as s3vectors
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.grants import managed_policy_grantee
 from genai_platform.constructs.interfaces import IKnowledgeBase
 from genai_platform.constructs.knowledge_base.metrics import (
@@ -68,7 +68,6 @@ from genai_platform.constructs.model_catalog import (
     inference_profile_arn,
     parse_model_id,
 )
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
 
 __all__ = ["RETRIEVE_ACTIONS", "S3_VECTORS_ACTIONS", "DataSource", "KnowledgeBase"]
 
@@ -556,13 +555,13 @@ class KnowledgeBase(_KnowledgeBaseBase):
             any_key = f"arn:{stack.partition}:kms:{stack.region}:{owner}:key/*"
             acknowledge(
                 policy,
-                f"AwsSolutions-IAM5[Resource::{_nag_value(stack, any_key)}]",
+                f"AwsSolutions-IAM5[Resource::{nag_value(stack, any_key)}]",
                 "The documents key lives in the bucket owner's account and its ARN is not known "
                 "here; decryption is limited to requests S3 makes for objects of this one "
                 "bucket (kms:ViaService and the aws:s3:arn encryption context)",
             )
         for pattern in [f"{p}*" for p in self._prefixes] or ["*"]:
-            objects = _nag_value(stack, bucket.arn_for_objects(pattern))
+            objects = nag_value(stack, bucket.arn_for_objects(pattern))
             acknowledge(
                 policy,
                 f"AwsSolutions-IAM5[Resource::{objects}]",

@@ -10,11 +10,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.interfaces import IGuardrail
 from genai_platform.constructs.model_catalog import ModelCatalog
 from genai_platform.constructs.private_network import PrivateNetwork
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
 from genai_platform.patterns.guarded_inference_api.attributes import _ApiAttributes
 from genai_platform.patterns.guarded_inference_api.edge import (
     _GATEWAY_RESPONSES,
@@ -291,7 +290,7 @@ class _ApiBuilder(_ApiAttributes):
             return
         acknowledge(
             policy,
-            f"AwsSolutions-IAM5[Resource::{_nag_value(self._stack, pattern)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_value(self._stack, pattern)}]",
             "Bedrock generates the ids of the tenants' application inference profiles; the "
             f"statement admits only profiles tagged {GATEWAY_TAG_KEY}={self._name_prefix} "
             "(aws:ResourceTag), only with the platform guardrail, so the policy does not grow "

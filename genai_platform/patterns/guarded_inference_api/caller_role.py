@@ -9,9 +9,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.interfaces import IGuardedInferenceApi
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
 from genai_platform.patterns.guarded_inference_api.props import (
     DEFAULT_NAME_PREFIX,
     DEFAULT_STAGE_NAME,
@@ -171,14 +170,14 @@ class GatewayCallerRole(Construct):
         for arn in self._route_arns if not target.route_arns else ():
             acknowledge(
                 self._policy,
-                f"AwsSolutions-IAM5[Resource::{_nag_value(stack, arn)}]",
+                f"AwsSolutions-IAM5[Resource::{nag_value(stack, arn)}]",
                 "The API id of the gateway in the generative-AI account is unknown to this "
                 "account's stack; the ARN pins account, region, stage, method and path, and the "
                 "API's resource policy admits this role to that one API",
             )
         acknowledge(
             self._policy,
-            f"AwsSolutions-IAM5[Resource::{_nag_value(stack, key_arns)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_value(stack, key_arns)}]",
             "The key id in the generative-AI account is unknown here; decryption is limited to "
             "requests Secrets Manager makes for this tenant's API key secret (kms:ViaService "
             "and the SecretARN encryption context)",

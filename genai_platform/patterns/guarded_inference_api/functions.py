@@ -15,9 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from genai_platform.compliance import acknowledge
+from genai_platform.compliance import acknowledge, nag_value
 from genai_platform.constructs.private_network import PrivateNetwork
-from genai_platform.patterns.guarded_inference_api._names import _nag_value
 from genai_platform.patterns.guarded_inference_api.props import (
     _ASSET_EXCLUDES,
     POWERTOOLS_LAYER_ACCOUNT,
@@ -240,7 +239,7 @@ def _grant_network_interfaces(role: _FunctionRole, stack: cdk.Stack, vpc: ec2.IV
     )
     acknowledge(
         role.managed_policy,
-        f"AwsSolutions-IAM5[Resource::{_nag_value(stack, any_ec2)}]",
+        f"AwsSolutions-IAM5[Resource::{nag_value(stack, any_ec2)}]",
         "Lambda creates and deletes the function's network interfaces with ids unknown until "
         "then; the statement is limited to this account, region and the network's VPC",
     )
