@@ -40,6 +40,36 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
+#: Resources with an account-wide free tier: the counter, the price-table keys of the free
+#: count and the price, the price's periods per month, and the two notes.
+_FREE_TIERS: dict[str, tuple[str, str, str, float, str, str]] = {
+    "AWS::CloudWatch::Alarm": (
+        "alarm",
+        "alarms_free",
+        "alarm_month",
+        1.0,
+        "within the account's 10 free alarms",
+        "standard-resolution alarm beyond the free 10",
+    ),
+    "AWS::CloudWatch::Dashboard": (
+        "dashboard",
+        "dashboards_free",
+        "dashboard_month",
+        1.0,
+        "within the account's 3 free dashboards",
+        "dashboard beyond the free 3",
+    ),
+    "AWS::Budgets::Budget": (
+        "budget",
+        "budgets_free",
+        "budget_day",
+        _DAYS_PER_MONTH,
+        "within the account's 2 free budgets",
+        "budget beyond the free 2",
+    ),
+}
+
+
 class _Pricer:
     def __init__(
         self,
@@ -201,46 +231,13 @@ class _Pricer:
                 idle + requests,
                 note=f"web ACL with {rules} rule(s); every API request inspected",
             )
-        elif kind == "AWS::CloudWatch::Alarm":
-            if self.free_tier(stack, "alarm", "alarms_free"):
-                self.add(
-                    stack, logical_id, kind, "no charge", note="within the account's 10 free alarms"
-                )
+        elif kind in _FREE_TIERS:
+            counter, free_key, price_key, per_month, free_note, priced_note = _FREE_TIERS[kind]
+            if self.free_tier(stack, counter, free_key):
+                self.add(stack, logical_id, kind, "no charge", note=free_note)
             else:
-                self.add(
-                    stack,
-                    logical_id,
-                    kind,
-                    "priced",
-                    self.price(stack, "alarm_month"),
-                    note="standard-resolution alarm beyond the free 10",
-                )
-        elif kind == "AWS::CloudWatch::Dashboard":
-            if self.free_tier(stack, "dashboard", "dashboards_free"):
-                self.add(
-                    stack,
-                    logical_id,
-                    kind,
-                    "no charge",
-                    note="within the account's 3 free dashboards",
-                )
-            else:
-                self.add(
-                    stack,
-                    logical_id,
-                    kind,
-                    "priced",
-                    self.price(stack, "dashboard_month"),
-                    note="dashboard beyond the free 3",
-                )
-        elif kind == "AWS::Budgets::Budget":
-            if self.free_tier(stack, "budget", "budgets_free"):
-                self.add(
-                    stack, logical_id, kind, "no charge", note="within the account's 2 free budgets"
-                )
-            else:
-                cost = self.price(stack, "budget_day") * _DAYS_PER_MONTH
-                self.add(stack, logical_id, kind, "priced", cost, note="budget beyond the free 2")
+                cost = self.price(stack, price_key) * per_month
+                self.add(stack, logical_id, kind, "priced", cost, note=priced_note)
         elif kind == "AWS::SageMaker::EndpointConfig":
             self.endpoint_config(stack, logical_id, props, resources)
         elif kind == "AWS::Lambda::Function":
