@@ -62,3 +62,15 @@ def stack() -> cdk.Stack:
     """A bare stack with an explicit env, for template assertions without nag."""
     app = cdk.App()
     return cdk.Stack(app, "Test", env=TEST_ENV)
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference app's cloud assembly for the default config (no nag packs), synthesized
+    once per test session and shared by every module that only reads it."""
+    from genai_platform.config import load_config
+    from genai_platform.reference_app import build_reference_app
+
+    out = tmp_path_factory.mktemp("reference-default") / "cdk.out"
+    app = build_reference_app(load_config(), outdir=str(out), nag=False)
+    return Path(app.synth().directory)

@@ -42,17 +42,14 @@ from genai_platform.cost.ceilings import (
 from genai_platform.cost.prices import HOURS_PER_MONTH, REGIONS, service_price
 from genai_platform.cost.refresh import refresh_price_table
 from genai_platform.cost.usage import load_usage_profile, parse_usage_profile
-from genai_platform.reference_app import build_reference_app
 
 USAGE_FILE = Path(__file__).resolve().parents[1] / "config" / "profiles" / "usage.toml"
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference app's assembly for the default config, synthesized once."""
-    out = tmp_path_factory.mktemp("cost-reference") / "cdk.out"
-    app = build_reference_app(load_config(), outdir=str(out), nag=False)
-    return Path(app.synth().directory)
+def reference(reference_assembly: Path) -> Path:
+    """The reference app's assembly for the default config (synthesized once per session)."""
+    return reference_assembly
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,19 @@ from typing import Any
 import pytest
 
 from genai_platform.cli import main
-from genai_platform.config import load_config
 from genai_platform.diagram import (
     README_END,
     README_START,
     diagram_from_assembly,
     readme_with_diagram,
 )
-from genai_platform.reference_app import build_reference_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("diagram") / "cdk.out"
-    app = build_reference_app(load_config(), outdir=str(out), nag=False)
-    return Path(app.synth().directory)
+def assembly(reference_assembly: Path) -> Path:
+    return reference_assembly
 
 
 @pytest.fixture(scope="module")

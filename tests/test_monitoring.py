@@ -31,7 +31,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from genai_platform.checks import lint_template
-from genai_platform.config import ConfigError, default_config_text, load_config, parse_config
+from genai_platform.config import ConfigError, default_config_text, parse_config
 from genai_platform.constructs.monitoring import (
     BURN_RATE_WINDOWS,
     RUNBOOK_SECTIONS,
@@ -41,7 +41,6 @@ from genai_platform.constructs.monitoring import (
 )
 from genai_platform.constructs.monitoring.contract import INGESTION_METRICS, platform_metrics
 from genai_platform.constructs.monitoring.dashboard import GUARDRAIL_POLICY_TYPES, SECTIONS
-from genai_platform.reference_app import build_reference_app
 from tests.conftest import NagSynth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,12 +56,10 @@ PREFIX = "genai-platform"
 
 
 @pytest.fixture(scope="module")
-def genai(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def genai(reference_assembly: Path) -> dict[str, Any]:
     """The generative-AI stack's template for the default config."""
-    out = tmp_path_factory.mktemp("monitoring") / "cdk.out"
-    app = build_reference_app(load_config(), outdir=str(out), nag=False)
-    assembly = Path(app.synth().directory)
-    data: dict[str, Any] = json.loads((assembly / "GenAiAccount.template.json").read_text())
+    template = reference_assembly / "GenAiAccount.template.json"
+    data: dict[str, Any] = json.loads(template.read_text())
     return data
 
 
